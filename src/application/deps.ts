@@ -1,0 +1,34 @@
+import type { PasswordPolicy } from "../domain/password-policy.js";
+import type {
+  AccessTokenService,
+  AttemptLimiter,
+  Clock,
+  IdGenerator,
+  PasswordHasher,
+  Random,
+  UnitOfWork,
+} from "./ports.js";
+import type { SessionRevoker } from "./session-revoker.js";
+import type { SessionStatusCache } from "./session-status.js";
+import type { AuthSettings } from "./settings.js";
+
+/**
+ * Everything a use case may need. Each use case takes the `Pick` of it that it uses, so its
+ * constructor says exactly what it depends on; the composition root builds one of these.
+ */
+export interface CoreDeps {
+  uow: UnitOfWork;
+  clock: Clock;
+  ids: IdGenerator;
+  random: Random;
+  hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
+  tokens: AccessTokenService;
+  /** Failed logins per account (lockout). */
+  loginFailures: AttemptLimiter;
+  /** Unauthenticated attempts (login, register, refresh) per client IP. */
+  ipAttempts: AttemptLimiter;
+  sessionStatus: SessionStatusCache;
+  revoker: SessionRevoker;
+  settings: AuthSettings;
+}

@@ -1,0 +1,71 @@
+import type { Session } from "../domain/session.js";
+import type { User } from "../domain/user.js";
+import type { CoreDeps } from "./deps.js";
+import type { RequestContext, Repositories } from "./ports.js";
+import { hashRefreshToken, newRefreshToken } from "./refresh-token-codec.js";
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+  accessTokenExpiresAt: Date;
+  refreshTokenExpiresAt: Date;
+}
+
+type Deps = Pick<CoreDeps, "clock" | "ids" | "random" | "tokens" | "settings">;
+
+function earliest(a: Date, b: Date): Date {
+  return a.getTime() <= b.getTime() ? a : b;
+}
+
+/**
+ * Opens a new session with its first refresh token inside the caller's transaction. Every
+ * login, re-authentication included, gets a new session and new tokens (security.md 16).
+ */
+export async function openSession(
+  deps: Deps,
+  tx: Repositories,
+  user: User,
+  ctx: RequestContext,
+  options: { authMethod: string; deviceName: string },
+): Promise<{ session: Session; refreshToken: string; refreshTokenExpiresAt: Date }> {
+  const now = deps.clock.now();
+  const session = await tx.sessions.create({
+    id: deps.ids.newId(),
+    userId: user.id,
+    deviceName: options.deviceName,
+    userAgent: ctx.userAgent.slice(0, 512),
+    ipAddress: ctx.ipAddress,
+    authMethod: options.authMethod,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + deps.settings.sessionMaxLifetimeSeconds * 1000),
+  });
+  const refreshToken = newRefreshToken(deps.random);
+  const refreshTokenExpiresAt = refreshExpiry(deps, session, now);
+  await tx.refreshTokens.insert({
+    id: deps.ids.newId(),
+    sessionId: session.id,
+    tokenHash: hashRefreshToken(refreshToken),
+    generation: 0,
+    createdAt: now,
+    expiresAt: refreshTokenExpiresAt,
+  });
+  return { session, refreshToken, refreshTokenExpiresAt };
+}
+
+/** A refresh token never outlives its session's absolute expiry. */
+export function refreshExpiry(deps: Pick<CoreDeps, "settings">, session: Session, now: Date): Date {
+  return earliest(new Date(now.getTime() + deps.settings.refreshTokenTtlSeconds * 1000), session.expiresAt);
+}
+
+/** Signs an access token for the session; it never outlives the session either. */
+export async function signAccessToken(
+  deps: Pick<CoreDeps, "tokens">,
+  user: User,
+  session: Session,
+): Promise<{ token: string; expiresAt: Date }> {
+  const issued = await deps.tokens.issue(
+    { userId: user.id, username: user.username, sessionId: session.id, roles: user.roles, scopes: [] },
+    session.expiresAt,
+  );
+  return { token: issued.token, expiresAt: issued.expiresAt };
+}

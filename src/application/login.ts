@@ -1,0 +1,131 @@
+import { DomainError, Violations } from "../domain/errors.js";
+import { classifyIdentifier } from "../domain/identifiers.js";
+import { normalizePassword } from "../domain/password-policy.js";
+import type { Session } from "../domain/session.js";
+import { canSignIn, type User } from "../domain/user.js";
+import { auditRecord } from "./audit.js";
+import type { CoreDeps } from "./deps.js";
+import { openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
+import { countIpAttempt } from "./limits.js";
+import type { RequestContext } from "./ports.js";
+
+export interface LoginInput {
+  identifier: string;
+  password: string;
+  otpCode: string;
+  deviceName: string;
+}
+
+export interface LoginOutput {
+  user: User;
+  session: Session;
+  tokens: IssuedTokens;
+}
+
+/** One message for every credential failure, so the answer never tells which part was wrong. */
+const INVALID_CREDENTIALS = "Invalid identifier or password";
+
+type Deps = Pick<
+  CoreDeps,
+  "uow" | "clock" | "ids" | "random" | "hasher" | "tokens" | "loginFailures" | "ipAttempts" | "settings"
+>;
+
+export class Login {
+  constructor(private readonly deps: Deps) {}
+
+  async execute(input: LoginInput, ctx: RequestContext): Promise<LoginOutput> {
+    const violations = new Violations();
+    if (input.identifier.trim() === "") violations.add("identifier", "is required");
+    if (input.identifier.length > 320) violations.add("identifier", "is too long");
+    if (input.password === "") violations.add("password", "is required");
+    // Bounds the argon2 input; policy caps new passwords well below this.
+    if (input.password.length > this.deps.settings.maxPasswordLength * 4) violations.add("password", "is too long");
+    violations.throwIfAny();
+    await countIpAttempt(this.deps.ipAttempts, ctx);
+
+    const identifier = classifyIdentifier(input.identifier);
+    const password = normalizePassword(input.password);
+    const user = await this.deps.uow.users.findByIdentifier(identifier.kind, identifier.value);
+    // Case variants of a username share one counter: the key is the user id, or the
+    // normalized identifier when there is no such user.
+    const throttleKey = user ? `user:${user.id}` : `ident:${identifier.kind}:${identifier.value}`;
+    const lock = await this.deps.loginFailures.peek(throttleKey);
+
+    let passwordOk = false;
+    if (user?.passwordHash) {
+      passwordOk = await this.deps.hasher.verify(user.passwordHash, password);
+    } else {
+      // Unknown user (or no password set): spend the same argon2 time (security.md 10).
+      await this.deps.hasher.verifyDummy(password);
+    }
+
+    if (!passwordOk || !user) {
+      // Attempts made while locked are not counted, so they never extend the lock.
+      if (lock.allowed) await this.deps.loginFailures.consume(throttleKey);
+      await this.recordFailure(ctx, user, "invalid_credentials");
+      throw new DomainError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
+    }
+
+    // From here on the password checked out, so the account's state may be told.
+    if (!lock.allowed) {
+      await this.recordFailure(ctx, user, "locked");
+      throw new DomainError("ACCOUNT_LOCKED", "The account is temporarily locked after too many failed logins", {
+        retryAfterSeconds: Math.max(1, lock.retryAfterSeconds),
+      });
+    }
+    if (!canSignIn(user)) {
+      await this.recordFailure(ctx, user, "disabled");
+      throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
+    }
+    await this.deps.loginFailures.reset(throttleKey);
+
+    // Re-hash with the current parameters while we hold the plain password (OWASP).
+    const rehashed = this.deps.hasher.needsRehash(user.passwordHash as string)
+      ? await this.deps.hasher.hash(password)
+      : undefined;
+    const now = this.deps.clock.now();
+    const { updated, opened } = await this.deps.uow.transaction(async (tx) => {
+      const updated = await tx.users.update(user.id, {
+        lastLoginAt: now,
+        updatedAt: now,
+        ...(rehashed ? { passwordHash: rehashed } : {}),
+      });
+      const opened = await openSession(this.deps, tx, updated, ctx, {
+        authMethod: "password",
+        deviceName: input.deviceName,
+      });
+      await tx.audit.record(
+        auditRecord(this.deps, ctx, {
+          userId: user.id,
+          type: "login.succeeded",
+          outcome: "success",
+          sessionId: opened.session.id,
+          metadata: { method: "password", identifier_kind: identifier.kind },
+        }),
+      );
+      return { updated, opened };
+    });
+    const access = await signAccessToken(this.deps, updated, opened.session);
+    return {
+      user: updated,
+      session: opened.session,
+      tokens: {
+        accessToken: access.token,
+        accessTokenExpiresAt: access.expiresAt,
+        refreshToken: opened.refreshToken,
+        refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
+      },
+    };
+  }
+
+  private async recordFailure(ctx: RequestContext, user: User | null, why: string): Promise<void> {
+    await this.deps.uow.audit.record(
+      auditRecord(this.deps, ctx, {
+        userId: user?.id ?? null,
+        type: "login.failed",
+        outcome: "failure",
+        metadata: { reason: why },
+      }),
+    );
+  }
+}

@@ -1,0 +1,94 @@
+import { Violations } from "../domain/errors.js";
+import { normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
+import { DEFAULT_PLAN, DEFAULT_ROLES, type User } from "../domain/user.js";
+import type { Session } from "../domain/session.js";
+import { auditRecord } from "./audit.js";
+import type { CoreDeps } from "./deps.js";
+import { openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
+import { countIpAttempt } from "./limits.js";
+import type { RequestContext } from "./ports.js";
+
+export interface RegisterInput {
+  username: string;
+  email: string;
+  phone: string;
+  password: string;
+  fullName: string;
+  deviceName: string;
+}
+
+export interface RegisterOutput {
+  user: User;
+  session: Session | null;
+  tokens: IssuedTokens | null;
+}
+
+const MAX_FULL_NAME = 200;
+
+export class Register {
+  constructor(
+    private readonly deps: Pick<
+      CoreDeps,
+      "uow" | "clock" | "ids" | "random" | "hasher" | "passwordPolicy" | "tokens" | "ipAttempts" | "settings"
+    > & { requireVerifiedContact: boolean },
+  ) {}
+
+  async execute(input: RegisterInput, ctx: RequestContext): Promise<RegisterOutput> {
+    const violations = new Violations();
+    if (input.username === "") violations.add("username", "is required");
+    if (input.email === "" && input.phone === "") {
+      violations.add("email", "an email or a phone is required");
+    }
+    if (input.password === "") violations.add("password", "is required");
+    if (input.fullName.length > MAX_FULL_NAME) violations.add("full_name", `must be at most ${MAX_FULL_NAME} characters`);
+    const contacts = normalizeContacts(input, violations);
+    violations.throwIfAny();
+
+    const password = this.deps.passwordPolicy.check(input.password, "password", {
+      username: contacts.username,
+      email: contacts.email,
+    });
+    await countIpAttempt(this.deps.ipAttempts, ctx);
+
+    // Hash before the transaction: argon2 takes ~20 ms and must not hold a connection.
+    const passwordHash = await this.deps.hasher.hash(password);
+    const username = contacts.username as string;
+    const openFirstSession = !this.deps.requireVerifiedContact;
+
+    const { user, opened } = await this.deps.uow.transaction(async (tx) => {
+      // No read-before-insert: the unique indexes decide a race (only one of N parallel wins).
+      const user = await tx.users.create({
+        id: this.deps.ids.newId(),
+        username,
+        usernameNormalized: normalizeUsername(username),
+        email: contacts.email ?? null,
+        phone: contacts.phone ?? null,
+        fullName: input.fullName.trim(),
+        passwordHash,
+        roles: DEFAULT_ROLES,
+        plan: DEFAULT_PLAN,
+        createdAt: this.deps.clock.now(),
+      });
+      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "user.registered", outcome: "success" }));
+      if (!openFirstSession) return { user, opened: null };
+      const opened = await openSession(this.deps, tx, user, ctx, {
+        authMethod: "password",
+        deviceName: input.deviceName,
+      });
+      return { user, opened };
+    });
+
+    if (opened === null) return { user, session: null, tokens: null };
+    const access = await signAccessToken(this.deps, user, opened.session);
+    return {
+      user,
+      session: opened.session,
+      tokens: {
+        accessToken: access.token,
+        accessTokenExpiresAt: access.expiresAt,
+        refreshToken: opened.refreshToken,
+        refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
+      },
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { DomainError, Violations } from "../domain/errors.js";
+import { normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
+import type { User } from "../domain/user.js";
+import { auditRecord } from "./audit.js";
+import type { CoreDeps } from "./deps.js";
+import { loadActiveUser } from "./get-me.js";
+import type { RequestContext, UserPatch } from "./ports.js";
+import type { Principal } from "./validate-token.js";
+
+export interface UpdateMeInput {
+  fullName: string;
+  username: string;
+  email: string;
+  phone: string;
+  /** Field paths in snake_case (the proto names) or lowerCamelCase (proto3 JSON). */
+  updateMask: string[];
+}
+
+const PATHS: Record<string, "full_name" | "username" | "email" | "phone"> = {
+  full_name: "full_name",
+  fullName: "full_name",
+  username: "username",
+  email: "email",
+  phone: "phone",
+};
+
+export class UpdateMe {
+  constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids">) {}
+
+  async execute(input: UpdateMeInput, principal: Principal, ctx: RequestContext): Promise<User> {
+    const violations = new Violations();
+    const paths = new Set<string>();
+    if (input.updateMask.length === 0) violations.add("update_mask", "name at least one field to change");
+    for (const raw of input.updateMask) {
+      const path = PATHS[raw];
+      if (path === undefined) violations.add("update_mask", `unknown or read-only field '${raw.slice(0, 40)}'`);
+      else paths.add(path);
+    }
+    if (paths.has("username") && input.username === "") violations.add("username", "is required");
+    if (paths.has("full_name") && input.fullName.length > 200) violations.add("full_name", "must be at most 200 characters");
+    const contacts = normalizeContacts(
+      {
+        username: paths.has("username") ? input.username : undefined,
+        email: paths.has("email") ? input.email : undefined,
+        phone: paths.has("phone") ? input.phone : undefined,
+      },
+      violations,
+    );
+    violations.throwIfAny();
+
+    const user = await loadActiveUser(this.deps, principal);
+    const now = this.deps.clock.now();
+    const patch: UserPatch = { updatedAt: now };
+    const changed: string[] = [];
+    if (paths.has("full_name") && input.fullName.trim() !== user.fullName) {
+      patch.fullName = input.fullName.trim();
+      changed.push("full_name");
+    }
+    if (contacts.username !== undefined && contacts.username !== user.username) {
+      patch.username = contacts.username;
+      patch.usernameNormalized = normalizeUsername(contacts.username);
+      changed.push("username");
+    }
+    // A changed address is unverified until a code sent to it comes back.
+    if (paths.has("email") && (contacts.email ?? null) !== user.email) {
+      patch.email = contacts.email ?? null;
+      patch.emailVerified = false;
+      changed.push("email");
+    }
+    if (paths.has("phone") && (contacts.phone ?? null) !== user.phone) {
+      patch.phone = contacts.phone ?? null;
+      patch.phoneVerified = false;
+      changed.push("phone");
+    }
+    const email = patch.email !== undefined ? patch.email : user.email;
+    const phone = patch.phone !== undefined ? patch.phone : user.phone;
+    if (email === null && phone === null) {
+      throw new DomainError("VALIDATION_FAILED", "An account needs an email or a phone", {
+        fieldViolations: [{ field: paths.has("email") ? "email" : "phone", description: "an email or a phone must remain" }],
+      });
+    }
+    if (changed.length === 0) return user;
+
+    return this.deps.uow.transaction(async (tx) => {
+      const updated = await tx.users.update(user.id, patch);
+      await tx.audit.record(
+        auditRecord(this.deps, ctx, {
+          userId: user.id,
+          type: "user.updated",
+          outcome: "success",
+          sessionId: principal.sessionId,
+          metadata: { fields: changed.join(",") },
+        }),
+      );
+      return updated;
+    });
+  }
+}

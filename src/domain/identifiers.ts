@@ -1,0 +1,87 @@
+import { Violations } from "./errors.js";
+
+/** Usernames: 3-32 of letters, digits, `_ . -`; unique case-insensitively. */
+const USERNAME = /^[\p{L}\p{N}_.-]{3,32}$/u;
+/** E.164: a plus, a non-zero country digit, up to 15 digits in all. */
+const E164 = /^\+[1-9]\d{6,14}$/;
+/**
+ * Deliberately simple: one @, no spaces, a dot in the domain. The real check of an address is
+ * a code sent to it; a strict RFC 5322 regex only rejects real users.
+ */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL_MAX = 254;
+
+export type IdentifierKind = "email" | "phone" | "username";
+
+export function normalizeUsername(username: string): string {
+  return username.normalize("NFKC").toLowerCase();
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize("NFKC").toLowerCase();
+}
+
+/** Accepts common punctuation in input ("+49 151 1234-5678") and returns pure E.164. */
+export function normalizePhone(phone: string): string {
+  return phone.trim().replace(/[\s().-]/g, "");
+}
+
+export function isValidUsername(username: string): boolean {
+  return USERNAME.test(username.normalize("NFKC"));
+}
+
+export function isValidEmail(normalizedEmail: string): boolean {
+  return normalizedEmail.length <= EMAIL_MAX && EMAIL.test(normalizedEmail);
+}
+
+export function isValidPhone(normalizedPhone: string): boolean {
+  return E164.test(normalizedPhone);
+}
+
+/** The server tells which kind of identifier a login names: `@` → email, `+digits` → phone. */
+export function classifyIdentifier(raw: string): { kind: IdentifierKind; value: string } {
+  const trimmed = raw.trim();
+  if (trimmed.includes("@")) return { kind: "email", value: normalizeEmail(trimmed) };
+  const phone = normalizePhone(trimmed);
+  if (phone.startsWith("+") && isValidPhone(phone)) return { kind: "phone", value: phone };
+  return { kind: "username", value: normalizeUsername(trimmed) };
+}
+
+export interface ContactInput {
+  username?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+}
+
+export interface NormalizedContacts {
+  username?: string;
+  email?: string;
+  phone?: string;
+}
+
+/**
+ * Validates and normalizes whichever of username/email/phone are present (non-empty),
+ * adding one violation per bad field.
+ */
+export function normalizeContacts(input: ContactInput, violations: Violations): NormalizedContacts {
+  const out: NormalizedContacts = {};
+  if (input.username !== undefined && input.username !== "") {
+    const username = input.username.normalize("NFKC").trim();
+    if (!isValidUsername(username)) {
+      violations.add("username", "must be 3-32 characters of letters, digits, '_', '.' or '-'");
+    } else {
+      out.username = username;
+    }
+  }
+  if (input.email !== undefined && input.email !== "") {
+    const email = normalizeEmail(input.email);
+    if (!isValidEmail(email)) violations.add("email", "must be a valid email address");
+    else out.email = email;
+  }
+  if (input.phone !== undefined && input.phone !== "") {
+    const phone = normalizePhone(input.phone);
+    if (!isValidPhone(phone)) violations.add("phone", "must be an E.164 number such as +4915112345678");
+    else out.phone = phone;
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+/** An account as the core sees it. `passwordHash` never leaves the application layer. */
+export interface User {
+  id: string;
+  username: string;
+  usernameNormalized: string;
+  email: string | null;
+  phone: string | null;
+  fullName: string;
+  passwordHash: string | null;
+  emailVerified: boolean;
+  phoneVerified: boolean;
+  mfaEnabled: boolean;
+  roles: string[];
+  plan: string;
+  isActive: boolean;
+  deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lastLoginAt: Date | null;
+}
+
+export const DEFAULT_ROLES = ["user"];
+export const DEFAULT_PLAN = "free";
+
+/** A user may sign in only while active and not deleted. */
+export function canSignIn(user: User): boolean {
+  return user.isActive && user.deletedAt === null;
+}

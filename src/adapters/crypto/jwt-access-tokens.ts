@@ -1,0 +1,136 @@
+import { createHash, type KeyObject } from "node:crypto";
+import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from "jose";
+import type {
+  AccessTokenClaims,
+  AccessTokenService,
+  AccessTokenVerification,
+  Clock,
+  IdGenerator,
+  IssuedAccessToken,
+  PublicJwk,
+} from "../../application/ports.js";
+import type { KeyRing } from "./key-ring.js";
+
+/** RFC 9068 access-token type: a refresh token or an ID token can never pass as one. */
+const TYP = "at+jwt";
+const KID = /^[A-Za-z0-9_-]{1,64}$/;
+
+interface Common {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+type Signer =
+  | { alg: "EdDSA"; ring: KeyRing }
+  | { alg: "HS256"; secret: Uint8Array; kid: string };
+
+/** Thrown inside the key resolver; turned into TOKEN_INVALID. */
+class RejectedHeader extends Error {}
+
+/**
+ * Issues and verifies access tokens with jose. Verification pins the algorithm (no `none`, no
+ * HS256-with-the-public-key confusion), ignores embedded keys (`jwk`, `jku`, `x5u`, `x5c`
+ * are refused outright), and looks `kid` up only in our own key set.
+ */
+export class JwtAccessTokens implements AccessTokenService {
+  private constructor(
+    private readonly signer: Signer,
+    private readonly c: Common,
+  ) {}
+
+  static eddsa(ring: KeyRing, common: Common): JwtAccessTokens {
+    return new JwtAccessTokens({ alg: "EdDSA", ring }, common);
+  }
+
+  static hs256(secret: string, common: Common): JwtAccessTokens {
+    // The kid names the secret without revealing anything usable about it.
+    const kid = `hs256-${createHash("sha256").update(`kid:${secret}`).digest("hex").slice(0, 12)}`;
+    return new JwtAccessTokens({ alg: "HS256", secret: new TextEncoder().encode(secret), kid }, common);
+  }
+
+  async issue(claims: AccessTokenClaims, notAfter?: Date): Promise<IssuedAccessToken> {
+    const now = this.c.clock.now();
+    const iat = Math.floor(now.getTime() / 1000);
+    let exp = iat + this.c.ttlSeconds;
+    if (notAfter) exp = Math.min(exp, Math.floor(notAfter.getTime() / 1000));
+    const jti = this.c.ids.newId();
+    const { kid, key } =
+      this.signer.alg === "EdDSA"
+        ? { kid: this.signer.ring.signingKey().kid, key: this.signer.ring.signingKey().privateKey as KeyObject | Uint8Array }
+        : { kid: this.signer.kid, key: this.signer.secret };
+    const token = await new SignJWT({
+      sid: claims.sessionId,
+      preferred_username: claims.username,
+      roles: claims.roles,
+      scope: claims.scopes.join(" "),
+    })
+      .setProtectedHeader({ alg: this.signer.alg, typ: TYP, kid })
+      .setIssuer(this.c.issuer)
+      .setAudience(this.c.audience)
+      .setSubject(claims.userId)
+      .setJti(jti)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(exp)
+      .sign(key);
+    return { token, jti, expiresAt: new Date(exp * 1000) };
+  }
+
+  async verify(token: string): Promise<AccessTokenVerification> {
+    try {
+      const { payload } = await jwtVerify(token, (header) => this.resolveKey(header), {
+        algorithms: [this.signer.alg],
+        issuer: this.c.issuer,
+        audience: this.c.audience,
+        typ: TYP,
+        currentDate: this.c.clock.now(),
+        requiredClaims: ["sub", "sid", "jti", "iat", "exp"],
+      });
+      if (typeof payload.sid !== "string" || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
+        return { ok: false, reason: "TOKEN_INVALID" };
+      }
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === "string") : [];
+      const scope = typeof payload.scope === "string" ? payload.scope : "";
+      return {
+        ok: true,
+        token: {
+          userId: payload.sub,
+          sessionId: payload.sid,
+          username: typeof payload.preferred_username === "string" ? payload.preferred_username : "",
+          roles,
+          scopes: scope === "" ? [] : scope.split(" "),
+          jti: payload.jti,
+          issuedAt: new Date((payload.iat ?? 0) * 1000),
+          expiresAt: new Date((payload.exp ?? 0) * 1000),
+        },
+      };
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) return { ok: false, reason: "TOKEN_EXPIRED" };
+      // Every other failure (bad signature, alg, typ, claims, header) is the same answer:
+      // no detail that would help forge a token.
+      return { ok: false, reason: "TOKEN_INVALID" };
+    }
+  }
+
+  async publicJwks(): Promise<PublicJwk[]> {
+    return this.signer.alg === "EdDSA" ? this.signer.ring.publicJwks() : [];
+  }
+
+  private async resolveKey(header: JWTHeaderParameters): Promise<KeyObject | Uint8Array> {
+    if ("jwk" in header || "jku" in header || "x5u" in header || "x5c" in header) {
+      throw new RejectedHeader("embedded or remote keys are not accepted");
+    }
+    const kid = header.kid;
+    if (typeof kid !== "string" || !KID.test(kid)) throw new RejectedHeader("bad kid");
+    if (this.signer.alg === "HS256") {
+      if (kid !== this.signer.kid) throw new RejectedHeader("unknown kid");
+      return this.signer.secret;
+    }
+    const key = await this.signer.ring.verificationKey(kid);
+    if (key === null) throw new RejectedHeader("unknown kid");
+    return key;
+  }
+}

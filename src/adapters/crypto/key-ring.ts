@@ -1,0 +1,152 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import type { Clock, PublicJwk, SigningKeyRepository, StoredSigningKey } from "../../application/ports.js";
+import { SecretBox } from "./secret-box.js";
+
+interface LoadedKey {
+  kid: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicJwk: PublicJwk;
+  activatesAt: number;
+  retiresAt: number | null;
+  expiresAt: number | null;
+}
+
+export interface KeyRingOptions {
+  /** Access-token lifetime: a retired key keeps verifying at least this long. */
+  accessTokenTtlSeconds: number;
+  /** Unknown `kid`s trigger a reload at most this often (another instance may have rotated). */
+  reloadMinIntervalMs: number;
+}
+
+/**
+ * The Ed25519 signing keys, shared by every instance through the database. One key signs (the
+ * newest active one); every key not yet expired verifies, so a rotation never invalidates a
+ * token in flight. Private keys are sealed at rest when CRYPTO__ENCRYPTION_KEY is set.
+ */
+export class KeyRing {
+  private keys = new Map<string, LoadedKey>();
+  private lastLoad = 0;
+  private loading: Promise<void> | null = null;
+
+  constructor(
+    private readonly repo: SigningKeyRepository,
+    private readonly box: SecretBox | null,
+    private readonly clock: Clock,
+    private readonly options: KeyRingOptions,
+  ) {}
+
+  /** Loads the keys, creating the first one on a new database. */
+  async init(): Promise<void> {
+    await this.reload();
+    if (this.currentSigningKey() === null) {
+      await this.repo.insert(this.generate(this.clock.now()));
+      await this.reload();
+    }
+  }
+
+  /** Starts signing with a fresh key; the old one verifies until its last tokens expired. */
+  async rotate(): Promise<string> {
+    await this.reload();
+    const now = this.clock.now();
+    const fresh = this.generate(now);
+    await this.repo.insert(fresh);
+    // Skew allowance: an instance that has not reloaded yet may sign with the old key a bit longer.
+    const expiresAt = new Date(now.getTime() + (this.options.accessTokenTtlSeconds + 300) * 1000);
+    for (const key of this.keys.values()) {
+      if (key.retiresAt === null) await this.repo.retire(key.kid, now, expiresAt);
+    }
+    await this.reload();
+    return fresh.kid;
+  }
+
+  signingKey(): { kid: string; privateKey: KeyObject } {
+    const key = this.currentSigningKey();
+    if (key === null) throw new Error("no active signing key (KeyRing.init not called?)");
+    return key;
+  }
+
+  /** The key for `kid`, reloading once if it is unknown (rate-limited). */
+  async verificationKey(kid: string): Promise<KeyObject | null> {
+    let key = this.keys.get(kid);
+    if (!key && this.clock.now().getTime() - this.lastLoad >= this.options.reloadMinIntervalMs) {
+      await this.reload();
+      key = this.keys.get(kid);
+    }
+    if (!key || (key.expiresAt !== null && key.expiresAt <= this.clock.now().getTime())) return null;
+    return key.publicKey;
+  }
+
+  publicJwks(): PublicJwk[] {
+    const now = this.clock.now().getTime();
+    return [...this.keys.values()]
+      .filter((k) => k.expiresAt === null || k.expiresAt > now)
+      .map((k) => k.publicJwk);
+  }
+
+  async reload(): Promise<void> {
+    // Coalesce concurrent reloads into one query.
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const stored = await this.repo.list();
+    const next = new Map<string, LoadedKey>();
+    for (const key of stored) {
+      if (key.algorithm !== "EdDSA") continue;
+      next.set(key.kid, this.decode(key));
+    }
+    this.keys = next;
+    this.lastLoad = this.clock.now().getTime();
+  }
+
+  private currentSigningKey(): LoadedKey | null {
+    const now = this.clock.now().getTime();
+    let best: LoadedKey | null = null;
+    for (const key of this.keys.values()) {
+      if (key.activatesAt > now || (key.retiresAt !== null && key.retiresAt <= now)) continue;
+      if (best === null || key.activatesAt > best.activatesAt) best = key;
+    }
+    return best;
+  }
+
+  private generate(now: Date): StoredSigningKey {
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    const kid = `ed25519-${now.toISOString().slice(0, 10)}-${publicKey.export({ format: "jwk" }).x?.slice(0, 8)}`;
+    const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    return {
+      kid,
+      algorithm: "EdDSA",
+      publicJwk: { ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "EdDSA" },
+      // The kid is bound as associated data: a sealed key cannot be swapped onto another row.
+      privateKey: this.box ? this.box.seal(pem, kid) : pem,
+      createdAt: now,
+      activatesAt: now,
+      retiresAt: null,
+      expiresAt: null,
+    };
+  }
+
+  private decode(key: StoredSigningKey): LoadedKey {
+    let pem = key.privateKey;
+    if (SecretBox.isSealed(pem)) {
+      if (!this.box) throw new Error("signing keys are encrypted: set CRYPTO__ENCRYPTION_KEY to the key they were sealed with");
+      pem = this.box.open(pem, key.kid);
+    }
+    const privateKey = createPrivateKey(pem);
+    const publicKey = createPublicKey(privateKey);
+    const jwk = publicKey.export({ format: "jwk" });
+    return {
+      kid: key.kid,
+      privateKey,
+      publicKey,
+      publicJwk: { kty: String(jwk.kty), crv: String(jwk.crv), x: String(jwk.x), kid: key.kid, use: "sig", alg: "EdDSA" },
+      activatesAt: key.activatesAt.getTime(),
+      retiresAt: key.retiresAt?.getTime() ?? null,
+      expiresAt: key.expiresAt?.getTime() ?? null,
+    };
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Environment → typed, validated config. Variables nest with `__` (`JWT__SECRET_KEY` is
+ * `jwt.secretKey`); lists are JSON arrays or comma-separated; durations are whole numbers in
+ * the unit their name gives. A bad value yields one line per problem naming the variable,
+ * never echoing its value (it may be a secret).
+ */
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+const list = z.string().transform((raw, ctx) => {
+  const text = raw.trim();
+  if (text === "") return [] as string[];
+  if (text.startsWith("[")) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) return parsed as string[];
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: "custom", message: "must be a JSON array of strings or a comma-separated list" });
+    return z.NEVER;
+  }
+  return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+});
+const optionalSecret = (min: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? undefined : v))
+    .refine((v) => v === undefined || v.length >= min, { message: `must be at least ${min} characters` });
+
+const schema = z.object({
+  server: z
+    .object({
+      host: z.string().min(1).default("0.0.0.0"),
+      grpcPort: int(0, 65535).default(50051),
+      httpPort: int(0, 65535).default(8080),
+      environment: z.enum(["development", "test", "production"]).default("development"),
+      allowedOrigins: list.default([]),
+      /** Clients whose X-Forwarded-For is believed (the gateway or Envoy). */
+      trustedProxies: list.default([]),
+      maxMessageBytes: int(1024, 4 * 1024 * 1024).default(64 * 1024),
+      shutdownTimeoutSeconds: int(1, 120).default(10),
+    })
+    .prefault({}),
+  database: z
+    .object({
+      url: z.string().url().optional(),
+      poolSize: int(1, 200).default(10),
+      dataDir: z.string().min(1).default(".data/pglite"),
+      timeoutMs: int(10, 120_000).default(5000),
+    })
+    .prefault({}),
+  redis: z
+    .object({
+      url: z.string().url().optional(),
+      timeoutMs: int(10, 60_000).default(1000),
+    })
+    .prefault({}),
+  jwt: z
+    .object({
+      algorithm: z.enum(["EdDSA", "HS256"]).default("EdDSA"),
+      secretKey: optionalSecret(32),
+      issuer: z.string().min(1).default("auth-service"),
+      audience: z.string().min(1).default("internal-services"),
+      accessTokenExpireMinutes: int(1, 24 * 60).default(15),
+      refreshTokenExpireDays: int(1, 365).default(30),
+      refreshReuseGraceSeconds: int(0, 300).default(10),
+    })
+    .prefault({}),
+  session: z
+    .object({
+      maxLifetimeDays: int(1, 3650).default(90),
+      statusCacheMs: int(0, 60_000).default(1000),
+    })
+    .prefault({}),
+  crypto: z
+    .object({
+      passwordSalt: optionalSecret(16),
+      encryptionKey: optionalSecret(32),
+      argon2MemoryKib: int(8192, 1024 * 1024).default(19456),
+      argon2Iterations: int(1, 20).default(2),
+      argon2Parallelism: int(1, 16).default(1),
+    })
+    .prefault({}),
+  password: z
+    .object({
+      minLength: int(8, 64).default(8),
+      maxLength: int(64, 1024).default(128),
+      requireClasses: bool.default(false),
+    })
+    .prefault({}),
+  auth: z
+    .object({
+      maxFailedLogins: int(1, 100).default(10),
+      lockoutMinutes: int(1, 24 * 60).default(15),
+      ipAttemptsPerMinute: int(1, 1_000_000).default(60),
+      requireVerifiedContact: bool.default(false),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const SECTIONS = new Set(Object.keys(schema.shape));
+const camel = (s: string) => s.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const upperSnake = (s: string) => s.replace(/([A-Z])/g, "_$1").toUpperCase();
+
+/** Turns `JWT__SECRET_KEY=...` into `{ jwt: { secretKey: ... } }`; other variables are ignored. */
+function nest(env: Record<string, string | undefined>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    const parts = key.split("__");
+    if (parts.length !== 2) continue;
+    const [section, field] = [camel(parts[0] as string), camel(parts[1] as string)];
+    if (!SECTIONS.has(section)) continue;
+    // An empty value means "unset", as in most .env conventions.
+    if (value === "") continue;
+    (out[section] ??= {})[field] = value;
+  }
+  return out;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(nest(env));
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.map((p) => upperSnake(String(p))).join("__")}: ${issue.message}`),
+    );
+  }
+  const config = result.data;
+  const problems: string[] = [];
+  if (config.jwt.algorithm === "HS256" && config.jwt.secretKey === undefined) {
+    problems.push("JWT__SECRET_KEY: is required when JWT__ALGORITHM=HS256");
+  }
+  if (config.server.environment === "production" && config.crypto.encryptionKey === undefined) {
+    problems.push("CRYPTO__ENCRYPTION_KEY: is required in production (signing keys are stored encrypted)");
+  }
+  if (config.server.allowedOrigins.includes("*")) {
+    problems.push("SERVER__ALLOWED_ORIGINS: '*' is not allowed; list the origins");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

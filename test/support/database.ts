@@ -1,0 +1,111 @@
+// Throw-away databases for tests, of either kind the service supports.
+//
+// Contract tests loop over `databaseKinds()` so every repository runs against both the
+// embedded PGlite and a real PostgreSQL whenever one is reachable (CI and dev machines here
+// have one on 127.0.0.1:5432; a laptop without one still runs the PGlite half).
+//
+// PostgreSQL databases are created per test file/suite (`auth_test_<random>`) on the server
+// named by DATABASE__URL, so parallel test workers never share tables, and are dropped
+// WITH (FORCE) so a leaked connection cannot keep one alive.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openDatabase, type Database } from "../../src/adapters/prisma/client.js";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface TestDatabase {
+  db: Database;
+  /** Connection URL of the created PostgreSQL database; undefined for PGlite. */
+  url?: string;
+  /** Closes the database and, for PostgreSQL, drops it. */
+  drop(): Promise<void>;
+}
+
+/** Server probed when DATABASE__URL is unset: the local PostgreSQL of dev machines and CI. */
+const FALLBACK_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+const PROBE_TIMEOUT_MS = 500;
+
+function serverUrl(): string {
+  return process.env.DATABASE__URL ?? FALLBACK_SERVER_URL;
+}
+
+/** The same server URL pointing at another database. */
+export function withDatabaseName(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(name)}`;
+  return u.toString();
+}
+
+async function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>, timeoutMs = 5_000): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl(), connectionTimeoutMillis: timeoutMs });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+let postgresReachable: Promise<boolean> | undefined;
+
+/** Whether a PostgreSQL answers at DATABASE__URL (or the local default); probed once. */
+function probePostgres(): Promise<boolean> {
+  postgresReachable ??= withAdminClient(async (c) => {
+    await c.query("SELECT 1");
+    return true;
+  }, PROBE_TIMEOUT_MS).catch(() => false);
+  return postgresReachable;
+}
+
+/** ['pglite'], plus 'postgres' when a server is reachable. */
+export async function databaseKinds(): Promise<DatabaseKind[]> {
+  return (await probePostgres()) ? ["pglite", "postgres"] : ["pglite"];
+}
+
+/**
+ * An empty PostgreSQL database (no migrations applied) on the test server, for tests of the
+ * migration machinery itself. `drop()` removes it.
+ */
+export async function createEmptyPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  // Database names are identifiers, not parameters: keep this one strictly [a-z0-9_].
+  const name = `auth_test_${randomBytes(6).toString("hex")}`;
+  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`));
+  return {
+    url: withDatabaseName(serverUrl(), name),
+    drop: async () => {
+      await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
+
+/** A migrated, empty database of the given kind. */
+export async function createTestDatabaseOf(kind: DatabaseKind): Promise<TestDatabase> {
+  if (kind === "pglite") {
+    const db = await openDatabase({ dataDir: "memory://", poolSize: 1 });
+    return { db, drop: () => db.close() };
+  }
+  const scratch = await createEmptyPostgresDatabase();
+  let db: Database;
+  try {
+    db = await openDatabase({ url: scratch.url, dataDir: "memory://", poolSize: 4 });
+  } catch (err) {
+    await scratch.drop();
+    throw err;
+  }
+  return {
+    db,
+    url: scratch.url,
+    drop: async () => {
+      try {
+        await db.close();
+      } finally {
+        await scratch.drop();
+      }
+    },
+  };
+}
+
+/** PostgreSQL when DATABASE__URL is set, otherwise an in-memory PGlite. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createTestDatabaseOf(process.env.DATABASE__URL ? "postgres" : "pglite");
+}

@@ -58,6 +58,8 @@ const schema = z.object({
     .object({
       url: z.string().url().optional(),
       timeoutMs: int(10, 60_000).default(1000),
+      /** Prefix of every key and channel, so several deployments can share one Redis. */
+      keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("auth:"),
     })
     .prefault({}),
   jwt: z

@@ -243,7 +243,7 @@ export interface RevocationBus {
 }
 
 export interface LimitState {
-  /** False when the key is over its limit (blocked). */
+  /** consume: whether this attempt was within the limit; peek: whether another attempt would be. */
   allowed: boolean;
   remaining: number;
   /** Seconds until the key is allowed again (0 when allowed). */

@@ -1,0 +1,47 @@
+import type { UseCases } from "../../application/use-cases.js";
+import { AuthServiceService, type AuthServiceServer } from "../../gen/pb/auth/v1/auth_service.js";
+import { jwkToPb, principalToPb, sessionToPb, tokensToPb, userToPb } from "./mappers.js";
+import type { Unary } from "./unary.js";
+
+/** Thin handlers: convert the request, call one use case, convert the response. */
+export function authServiceHandlers(uc: UseCases, unary: Unary): AuthServiceServer {
+  const s = AuthServiceService;
+  return {
+    register: unary(s.register, async (req, ctx) => {
+      const out = await uc.register.execute(
+        {
+          username: req.username,
+          email: req.email,
+          phone: req.phone,
+          password: req.password,
+          fullName: req.fullName,
+          deviceName: req.deviceName,
+        },
+        ctx.request,
+      );
+      return {
+        user: userToPb(out.user),
+        tokens: out.tokens ? tokensToPb(out.tokens) : undefined,
+        session: out.session ? sessionToPb(out.session, out.session.id) : undefined,
+      };
+    }),
+    login: unary(s.login, async (req, ctx) => {
+      const out = await uc.login.execute(
+        { identifier: req.identifier, password: req.password, otpCode: req.otpCode, deviceName: req.deviceName },
+        ctx.request,
+      );
+      return { user: userToPb(out.user), session: sessionToPb(out.session, out.session.id), tokens: tokensToPb(out.tokens) };
+    }),
+    refreshToken: unary(s.refreshToken, async (req, ctx) => ({
+      tokens: tokensToPb(await uc.refreshToken.execute({ refreshToken: req.refreshToken }, ctx.request)),
+    })),
+    logout: unary(s.logout, async (req, ctx) => {
+      await uc.logout.execute({ refreshToken: req.refreshToken }, ctx.principal, ctx.request);
+      return {};
+    }),
+    validateToken: unary(s.validateToken, async (req) =>
+      principalToPb(await uc.validateToken.execute({ accessToken: req.accessToken })),
+    ),
+    getJwks: unary(s.getJwks, async () => ({ keys: (await uc.getJwks.execute()).map(jwkToPb) })),
+  };
+}

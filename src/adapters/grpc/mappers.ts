@@ -1,0 +1,75 @@
+/** Pure conversions between the core's types and the generated protobuf messages. */
+import type { IssuedTokens } from "../../application/issue-session.js";
+import type { PublicJwk } from "../../application/ports.js";
+import type { Principal } from "../../application/validate-token.js";
+import type { Session } from "../../domain/session.js";
+import type { User } from "../../domain/user.js";
+import type { ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
+import type { Jwk, Session as PbSession, TokenPair, User as PbUser } from "../../gen/pb/auth/v1/resources.js";
+
+export function userToPb(user: User): PbUser {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email ?? "",
+    phone: user.phone ?? "",
+    fullName: user.fullName,
+    emailVerified: user.emailVerified,
+    phoneVerified: user.phoneVerified,
+    mfaEnabled: user.mfaEnabled,
+    roles: user.roles,
+    plan: user.plan,
+    isActive: user.isActive && user.deletedAt === null,
+    createdAt: user.createdAt,
+    lastLoginAt: user.lastLoginAt ?? undefined,
+  };
+}
+
+export function sessionToPb(session: Session, currentSessionId: string | null): PbSession {
+  return {
+    id: session.id,
+    deviceName: session.deviceName,
+    userAgent: session.userAgent,
+    ipAddress: session.ipAddress,
+    authMethod: session.authMethod,
+    createdAt: session.createdAt,
+    lastUsedAt: session.lastUsedAt,
+    expiresAt: session.expiresAt,
+    current: session.id === currentSessionId,
+  };
+}
+
+export function tokensToPb(tokens: IssuedTokens): TokenPair {
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    tokenType: "Bearer",
+    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+    refreshTokenExpiresAt: tokens.refreshTokenExpiresAt,
+  };
+}
+
+export function principalToPb(principal: Principal): ValidateTokenResponse {
+  return {
+    userId: principal.userId,
+    username: principal.username,
+    sessionId: principal.sessionId,
+    roles: principal.roles,
+    scopes: principal.scopes,
+    expiresAt: principal.expiresAt,
+  };
+}
+
+export function jwkToPb(jwk: PublicJwk): Jwk {
+  return {
+    kty: jwk.kty,
+    kid: jwk.kid,
+    use: jwk.use,
+    alg: jwk.alg,
+    crv: jwk.crv ?? "",
+    x: jwk.x ?? "",
+    y: jwk.y ?? "",
+    n: jwk.n ?? "",
+    e: jwk.e ?? "",
+  };
+}

@@ -1,0 +1,62 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { PackageDefinition } from "@grpc/proto-loader";
+import { ReflectionService } from "@grpc/reflection";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import type { UseCases } from "../../application/use-cases.js";
+import { AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
+import { SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
+import { UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
+import { authServiceHandlers } from "./auth-service.js";
+import { readDescriptorSet, reflectionPackageDefinition } from "./descriptors.js";
+import { sessionServiceHandlers } from "./session-service.js";
+import type { Unary } from "./unary.js";
+import { userServiceHandlers } from "./user-service.js";
+import type { AuthPolicy } from "./interceptors/auth.js";
+
+export const SERVICE_NAMES = ["auth.v1.AuthService", "auth.v1.SessionService", "auth.v1.UserService"] as const;
+
+/** Which calls need a bearer token. Logout takes one optionally (or a refresh token). */
+export function authPolicyOf(method: string): AuthPolicy {
+  if (method === AuthServiceService.logout.path) return "optional";
+  if (method.startsWith("/auth.v1.SessionService/") || method.startsWith("/auth.v1.UserService/")) return "required";
+  return "none";
+}
+
+/** grpc.health.v1 for "" (overall) and each service; unknown names answer NOT_FOUND. */
+export class HealthReporter {
+  readonly implementation: HealthImplementation;
+
+  constructor() {
+    this.implementation = new HealthImplementation(
+      Object.fromEntries(["", ...SERVICE_NAMES].map((name) => [name, "NOT_SERVING" as ServingStatus])),
+    );
+  }
+
+  setAll(status: ServingStatus): void {
+    for (const name of ["", ...SERVICE_NAMES]) this.implementation.setStatus(name, status);
+  }
+}
+
+export function createGrpcServer(options: { useCases: UseCases; unary: Unary; health: HealthReporter; maxMessageBytes: number }): Server {
+  const server = new Server({
+    // Far below grpc-js's 4 MiB default: no auth request is large, and a big one costs memory.
+    "grpc.max_receive_message_length": options.maxMessageBytes,
+    "grpc.max_send_message_length": 4 * 1024 * 1024,
+    "grpc.keepalive_permit_without_calls": 1,
+  });
+  server.addService(AuthServiceService, authServiceHandlers(options.useCases, options.unary));
+  server.addService(SessionServiceService, sessionServiceHandlers(options.useCases, options.unary));
+  server.addService(UserServiceService, userServiceHandlers(options.useCases, options.unary));
+  options.health.implementation.addToServer(server);
+  const reflection = new ReflectionService(reflectionPackageDefinition(readDescriptorSet()) as unknown as PackageDefinition);
+  reflection.addToServer(server);
+  return server;
+}
+
+export function bindServer(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+}

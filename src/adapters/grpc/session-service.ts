@@ -1,0 +1,22 @@
+import type { UseCases } from "../../application/use-cases.js";
+import { SessionServiceService, type SessionServiceServer } from "../../gen/pb/auth/v1/session_service.js";
+import { requirePrincipal } from "./principal.js";
+import { sessionToPb } from "./mappers.js";
+import type { Unary } from "./unary.js";
+
+export function sessionServiceHandlers(uc: UseCases, unary: Unary): SessionServiceServer {
+  const s = SessionServiceService;
+  return {
+    listSessions: unary(s.listSessions, async (_req, ctx) => {
+      const out = await uc.listSessions.execute(requirePrincipal(ctx));
+      return { sessions: out.sessions.map((session) => sessionToPb(session, out.currentSessionId)) };
+    }),
+    revokeSession: unary(s.revokeSession, async (req, ctx) => {
+      await uc.revokeSession.execute({ sessionId: req.sessionId }, requirePrincipal(ctx), ctx.request);
+      return {};
+    }),
+    revokeAllSessions: unary(s.revokeAllSessions, async (req, ctx) => ({
+      revokedCount: await uc.revokeAllSessions.execute({ keepCurrent: req.keepCurrent }, requirePrincipal(ctx), ctx.request),
+    })),
+  };
+}

@@ -1,0 +1,37 @@
+import type { UseCases } from "../../application/use-cases.js";
+import { UserServiceService, type UserServiceServer } from "../../gen/pb/auth/v1/user_service.js";
+import { userToPb } from "./mappers.js";
+import { requirePrincipal } from "./principal.js";
+import type { Unary } from "./unary.js";
+
+export function userServiceHandlers(uc: UseCases, unary: Unary): UserServiceServer {
+  const s = UserServiceService;
+  return {
+    getMe: unary(s.getMe, async (_req, ctx) => ({ user: userToPb(await uc.getMe.execute(requirePrincipal(ctx))) })),
+    updateMe: unary(s.updateMe, async (req, ctx) => {
+      const user = await uc.updateMe.execute(
+        {
+          fullName: req.fullName,
+          username: req.username,
+          email: req.email,
+          phone: req.phone,
+          updateMask: req.updateMask ?? [],
+        },
+        requirePrincipal(ctx),
+        ctx.request,
+      );
+      return { user: userToPb(user) };
+    }),
+    changePassword: unary(s.changePassword, async (req, ctx) => ({
+      revokedSessions: await uc.changePassword.execute(
+        { currentPassword: req.currentPassword, newPassword: req.newPassword },
+        requirePrincipal(ctx),
+        ctx.request,
+      ),
+    })),
+    deleteMe: unary(s.deleteMe, async (_req, ctx) => {
+      await uc.deleteMe.execute(requirePrincipal(ctx), ctx.request);
+      return {};
+    }),
+  };
+}

@@ -1,0 +1,75 @@
+// UserRepository over Prisma. Uniqueness of username, email and phone is enforced by the
+// unique indexes alone: the repository never reads before it writes, so two concurrent
+// registrations cannot both pass a check; the loser gets P2002, which errors.ts turns into
+// USER_ALREADY_EXISTS naming the field.
+import type { IdentifierKind } from "../../domain/identifiers.js";
+import type { User } from "../../domain/user.js";
+import type { NewUser, UserPatch, UserRepository } from "../../application/ports.js";
+import type { Prisma } from "../../gen/prisma/client.js";
+import { withPrismaErrors } from "./errors.js";
+import { toUser } from "./mappers.js";
+
+export class PrismaUserRepository implements UserRepository {
+  /** The root client or an interactive transaction's client: both satisfy this type. */
+  constructor(private readonly db: Prisma.TransactionClient) {}
+
+  async create(user: NewUser): Promise<User> {
+    const row = await withPrismaErrors(() =>
+      this.db.user.create({
+        data: {
+          id: user.id,
+          username: user.username,
+          usernameNormalized: user.usernameNormalized,
+          email: user.email,
+          phone: user.phone,
+          fullName: user.fullName,
+          passwordHash: user.passwordHash,
+          roles: user.roles,
+          plan: user.plan,
+          createdAt: user.createdAt,
+          updatedAt: user.createdAt,
+        },
+      }),
+    );
+    return toUser(row);
+  }
+
+  async findById(id: string): Promise<User | null> {
+    const row = await withPrismaErrors(() => this.db.user.findUnique({ where: { id } }));
+    return row === null ? null : toUser(row);
+  }
+
+  async findByIdentifier(kind: IdentifierKind, value: string): Promise<User | null> {
+    // Each kind has its own unique index; usernames are matched on the normalized form so
+    // "Alice" and "alice" are one account.
+    const where: Prisma.UserWhereUniqueInput =
+      kind === "username" ? { usernameNormalized: value } : kind === "email" ? { email: value } : { phone: value };
+    const row = await withPrismaErrors(() => this.db.user.findUnique({ where }));
+    return row === null ? null : toUser(row);
+  }
+
+  async update(id: string, patch: UserPatch): Promise<User> {
+    // Only the fields present in the patch are sent (Prisma skips undefined), so a partial
+    // update never overwrites a column another request changed. A missing row is P2025.
+    const row = await withPrismaErrors(() =>
+      this.db.user.update({
+        where: { id },
+        data: {
+          username: patch.username,
+          usernameNormalized: patch.usernameNormalized,
+          email: patch.email,
+          phone: patch.phone,
+          fullName: patch.fullName,
+          emailVerified: patch.emailVerified,
+          phoneVerified: patch.phoneVerified,
+          passwordHash: patch.passwordHash,
+          isActive: patch.isActive,
+          deletedAt: patch.deletedAt,
+          lastLoginAt: patch.lastLoginAt,
+          updatedAt: patch.updatedAt,
+        },
+      }),
+    );
+    return toUser(row);
+  }
+}

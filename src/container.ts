@@ -1,0 +1,225 @@
+/**
+ * The composition root: builds every adapter and use case from config with plain
+ * constructors. The only place (with main.ts) that knows which adapters exist.
+ */
+import type { Server } from "@grpc/grpc-js";
+import type { DestinationStream } from "pino";
+import type { AttemptLimiter, Clock, Random, RevocationBus } from "./application/ports.js";
+import { SessionRevoker } from "./application/session-revoker.js";
+import { SessionStatusCache } from "./application/session-status.js";
+import { createUseCases, type UseCases } from "./application/use-cases.js";
+import type { Config } from "./config.js";
+import { PasswordPolicy } from "./domain/password-policy.js";
+import { Argon2Hasher } from "./adapters/crypto/argon2-hasher.js";
+import { commonPasswordCheck } from "./adapters/crypto/common-passwords.js";
+import { JwtAccessTokens } from "./adapters/crypto/jwt-access-tokens.js";
+import { KeyRing } from "./adapters/crypto/key-ring.js";
+import { SecretBox } from "./adapters/crypto/secret-box.js";
+import { cryptoRandom, systemClock, uuidV7Ids } from "./adapters/crypto/system.js";
+import { authInterceptor } from "./adapters/grpc/interceptors/auth.js";
+import { errorsInterceptor } from "./adapters/grpc/interceptors/errors.js";
+import { loggingInterceptor } from "./adapters/grpc/interceptors/logging.js";
+import { authPolicyOf, bindServer, createGrpcServer, HealthReporter } from "./adapters/grpc/server.js";
+import { makeUnary } from "./adapters/grpc/unary.js";
+import { createLogger, type Logger } from "./adapters/logging/logger.js";
+import { MemoryRevocationBus } from "./adapters/memory/revocation-bus.js";
+import { openDatabase, type Database } from "./adapters/prisma/client.js";
+import { PrismaSigningKeyRepository } from "./adapters/prisma/signing-key-repository.js";
+import { PrismaUnitOfWork } from "./adapters/prisma/unit-of-work.js";
+import { memoryAttemptLimiter, redisAttemptLimiter } from "./adapters/rate-limit/attempt-limiter.js";
+import { closeRedis, createRedis, pingRedis, redactRedisUrl } from "./adapters/redis/connection.js";
+import { RedisRevocationBus } from "./adapters/redis/revocation-bus.js";
+import { dependencyPolicy, guarded, guardedUnitOfWork } from "./adapters/resilience.js";
+import type { Redis } from "ioredis";
+
+export interface AppOptions {
+  clock?: Clock;
+  random?: Random;
+  /** Where logs go (tests capture them); stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  useCases: UseCases;
+  health: HealthReporter;
+  keyRing: KeyRing | null;
+  /** Binds the gRPC port (0 picks a free one) and starts health monitoring. */
+  start(): Promise<{ grpcPort: number }>;
+  /** NOT_SERVING, drain in-flight calls (new ones get UNAVAILABLE), close pools. */
+  shutdown(): Promise<void>;
+  /** Whether each dependency answers now (for /readyz and health). */
+  probe(): Promise<{ database: boolean; redis: boolean }>;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = createLogger(config.log.level, options.logDestination);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const ids = uuidV7Ids(clock, random);
+
+  const db: Database = await openDatabase({
+    url: config.database.url,
+    dataDir: config.database.dataDir,
+    poolSize: config.database.poolSize,
+  });
+  logger.info({ database: db.kind }, "database ready, migrations applied");
+  const dbPolicy = dependencyPolicy({
+    timeoutMs: config.database.timeoutMs,
+    consecutiveFailures: 5,
+    halfOpenAfterMs: 2000,
+    onStateChange: (state) => logger.warn({ dependency: "database", breaker: state }, "circuit breaker"),
+  });
+  const uow = guardedUnitOfWork(new PrismaUnitOfWork(db.prisma, { transactionTimeoutMs: config.database.timeoutMs }), dbPolicy);
+
+  let redis: Redis | null = null;
+  let bus: RevocationBus;
+  let limiter: (o: { keyPrefix: string; points: number; durationSeconds: number; blockSeconds?: number }) => AttemptLimiter;
+  if (config.redis.url) {
+    const r = createRedis(config.redis.url, { name: "auth-service", commandTimeoutMs: config.redis.timeoutMs });
+    redis = r;
+    await pingRedis(r).catch((error: unknown) => logger.warn({ err: String(error) }, "redis not reachable yet"));
+    bus = new RedisRevocationBus(config.redis.url, {
+      name: "auth-service",
+      channel: `${config.redis.keyPrefix}v1:session-revoked`,
+      onError: (error) => logger.warn({ err: String(error) }, "revocation bus error"),
+    });
+    // Not wrapped in a breaker: on a Redis failure the limiter falls back to its in-process
+    // insurance limiter, so throttling still holds (security.md 36).
+    limiter = (o) => redisAttemptLimiter(r, o);
+    logger.info({ redis: redactRedisUrl(config.redis.url) }, "using redis");
+  } else {
+    bus = new MemoryRevocationBus();
+    limiter = (o) => memoryAttemptLimiter(o);
+  }
+
+  const accessTokenTtlSeconds = config.jwt.accessTokenExpireMinutes * 60;
+  let keyRing: KeyRing | null = null;
+  const tokenCommon = { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: accessTokenTtlSeconds, clock, ids };
+  let tokens: JwtAccessTokens;
+  if (config.jwt.algorithm === "HS256") {
+    tokens = JwtAccessTokens.hs256(config.jwt.secretKey as string, tokenCommon);
+  } else {
+    const box = config.crypto.encryptionKey ? new SecretBox(config.crypto.encryptionKey) : null;
+    keyRing = new KeyRing(guarded(new PrismaSigningKeyRepository(db.prisma), dbPolicy), box, clock, {
+      accessTokenTtlSeconds,
+      reloadMinIntervalMs: 5000,
+    });
+    await keyRing.init();
+    tokens = JwtAccessTokens.eddsa(keyRing, tokenCommon);
+  }
+
+  const sessionStatus = new SessionStatusCache(uow.sessions, bus, clock, {
+    ttlMs: config.session.statusCacheMs,
+    maxEntries: 100_000,
+  });
+  await sessionStatus.start();
+  const revoker = new SessionRevoker(sessionStatus, bus, (error, sessionIds) =>
+    logger.error({ err: String(error), count: sessionIds.length }, "revocation broadcast failed; peers re-check within the cache TTL"),
+  );
+
+  const useCases = createUseCases(
+    {
+      uow,
+      clock,
+      ids,
+      random,
+      hasher: new Argon2Hasher({
+        memoryCost: config.crypto.argon2MemoryKib,
+        timeCost: config.crypto.argon2Iterations,
+        parallelism: config.crypto.argon2Parallelism,
+        pepper: config.crypto.passwordSalt,
+      }),
+      passwordPolicy: new PasswordPolicy(config.password, commonPasswordCheck()),
+      tokens,
+      loginFailures: limiter({
+        keyPrefix: `${config.redis.keyPrefix}login-failures`,
+        points: config.auth.maxFailedLogins,
+        durationSeconds: config.auth.lockoutMinutes * 60,
+      }),
+      ipAttempts: limiter({ keyPrefix: `${config.redis.keyPrefix}ip-attempts`, points: config.auth.ipAttemptsPerMinute, durationSeconds: 60 }),
+      sessionStatus,
+      revoker,
+      settings: {
+        accessTokenTtlSeconds,
+        refreshTokenTtlSeconds: config.jwt.refreshTokenExpireDays * 86_400,
+        sessionMaxLifetimeSeconds: config.session.maxLifetimeDays * 86_400,
+        refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+        maxPasswordLength: config.password.maxLength,
+      },
+    },
+    { requireVerifiedContact: config.auth.requireVerifiedContact },
+  );
+
+  const health = new HealthReporter();
+  const unary = makeUnary({
+    logger,
+    trustedProxies: new Set(config.server.trustedProxies),
+    interceptors: [loggingInterceptor, errorsInterceptor, authInterceptor(useCases.validateToken, authPolicyOf)],
+  });
+  const server: Server = createGrpcServer({ useCases, unary, health, maxMessageBytes: config.server.maxMessageBytes });
+
+  const probe = async () => {
+    const [database, redisOk] = await Promise.all([
+      withTimeout(db.ping(), 1000).then(() => true, () => false),
+      redis ? withTimeout(pingRedis(redis, 1000), 1000).then(() => true, () => false) : Promise.resolve(true),
+    ]);
+    return { database, redis: redisOk };
+  };
+
+  let monitor: NodeJS.Timeout | null = null;
+  let stopping = false;
+  // The service cannot answer anything useful without its database: NOT_SERVING until it
+  // answers again, so load balancers route around this instance. Recovery needs no restart.
+  const checkHealth = async () => {
+    const { database } = await probe();
+    if (!stopping) health.setAll(database ? "SERVING" : "NOT_SERVING");
+  };
+
+  return {
+    config,
+    logger,
+    useCases,
+    health,
+    keyRing,
+    probe,
+    async start() {
+      const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
+      await checkHealth();
+      monitor = setInterval(() => void checkHealth(), 2000);
+      monitor.unref();
+      return { grpcPort };
+    },
+    async shutdown() {
+      stopping = true;
+      health.setAll("NOT_SERVING");
+      if (monitor) clearInterval(monitor);
+      const deadline = config.server.shutdownTimeoutSeconds * 1000;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, Math.max(1000, deadline - 2000));
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await sessionStatus.stop();
+      await bus.close();
+      if (redis) await closeRedis(redis);
+      await db.close();
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("timeout")), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}

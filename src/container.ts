@@ -169,6 +169,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 
   let monitor: NodeJS.Timeout | null = null;
+  let keyReload: NodeJS.Timeout | null = null;
   let stopping = false;
   // The service cannot answer anything useful without its database: NOT_SERVING until it
   // answers again, so load balancers route around this instance. Recovery needs no restart.
@@ -189,12 +190,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await checkHealth();
       monitor = setInterval(() => void checkHealth(), 2000);
       monitor.unref();
+      // Another instance (or `npm run keys:rotate`) may have rotated the signing key: start
+      // signing with it within a minute. Unknown kids met while verifying reload sooner.
+      if (keyRing) {
+        const ring = keyRing;
+        keyReload = setInterval(() => ring.reload().catch((e: unknown) => logger.warn({ err: String(e) }, "key reload failed")), 60_000);
+        keyReload.unref();
+      }
       return { grpcPort };
     },
     async shutdown() {
       stopping = true;
       health.setAll("NOT_SERVING");
       if (monitor) clearInterval(monitor);
+      if (keyReload) clearInterval(keyReload);
       const deadline = config.server.shutdownTimeoutSeconds * 1000;
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

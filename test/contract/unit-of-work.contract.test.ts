@@ -130,6 +130,34 @@ describe.each(kinds)("PrismaUnitOfWork on %s", (kind) => {
     expect(await uow.audit.listForUser(taken.id, { limit: 10 })).toEqual([]);
   });
 
+  it("rolls back a raw revoke-all together with the rest of the transaction", async () => {
+    const user = newUser();
+    await uow.users.create(user);
+    const session = {
+      id: uuidv7(),
+      userId: user.id,
+      deviceName: "",
+      userAgent: "",
+      ipAddress: "",
+      authMethod: "password",
+      createdAt: T0,
+      expiresAt: new Date(T0.getTime() + 3_600_000),
+    };
+    await uow.sessions.create(session);
+    const boom = new Error("boom after revoking");
+    const err = await rejectionOf(
+      uow.transaction(async (tx) => {
+        expect(await tx.sessions.revokeAllForUser(user.id, "password_changed", T0)).toEqual([session.id]);
+        throw boom;
+      }),
+    );
+    expect(err).toBe(boom);
+    expect((await uow.sessions.findById(session.id))?.revokedAt).toBeNull();
+    expect(await uow.transaction((tx) => tx.sessions.revokeAllForUser(user.id, "password_changed", T0))).toEqual([
+      session.id,
+    ]);
+  });
+
   it("runs simultaneous transactions to completion (PGlite queues them on its one connection)", async () => {
     const users = Array.from({ length: 5 }, () => newUser());
     await Promise.all(users.map((u) => uow.transaction((tx) => register(tx, u))));

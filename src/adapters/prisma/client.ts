@@ -44,6 +44,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     // pg waits forever for a connection by default (bounded only by the OS TCP timeout, minutes);
     // an unreachable database should fail start-up and readiness checks quickly instead.
     connectionTimeoutMillis: 10_000,
+    // Prisma's pg adapter sends Dates as UTC text without an offset: a session time zone other
+    // than UTC would shift every stored timestamp as seen from SQL (now(), other readers).
+    options: "-c TimeZone=UTC",
   });
   // An idle pooled connection that breaks (server restart, network cut) makes the pool emit
   // "error"; with no listener that would crash the process. The pool already drops the
@@ -72,6 +75,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       await prisma.$queryRaw`SELECT 1`;
     },
     close: async () => {
+      // Idempotent: shutdown paths and test teardown may both close.
+      if (pool.ended) return;
       await prisma.$disconnect();
       await pool.end();
     },

@@ -58,7 +58,7 @@ function prop(value: unknown, key: string): unknown {
 }
 
 function isConnectionNode(node: Record<string, unknown>): boolean {
-  for (const key of ["code", "originalCode", "errno"]) {
+  for (const key of ["code", "originalCode"]) {
     const code = node[key];
     if (typeof code !== "string") continue;
     if (NODE_CONNECTION_CODES.has(code) || PRISMA_CONNECTION_CODES.has(code)) return true;

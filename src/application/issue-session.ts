@@ -1,3 +1,5 @@
+import type { Violations } from "../domain/errors.js";
+import { isSafeText } from "../domain/identifiers.js";
 import type { Session } from "../domain/session.js";
 import type { User } from "../domain/user.js";
 import type { CoreDeps } from "./deps.js";
@@ -12,6 +14,12 @@ export interface IssuedTokens {
 }
 
 type Deps = Pick<CoreDeps, "clock" | "ids" | "random" | "tokens" | "settings">;
+
+/** A device label is shown back in ListSessions: short, printable. */
+export function checkDeviceName(deviceName: string, violations: Violations): void {
+  if (deviceName.length > 100) violations.add("device_name", "must be at most 100 characters");
+  else if (!isSafeText(deviceName)) violations.add("device_name", "must not contain control characters");
+}
 
 function earliest(a: Date, b: Date): Date {
   return a.getTime() <= b.getTime() ? a : b;
@@ -33,7 +41,7 @@ export async function openSession(
     id: deps.ids.newId(),
     userId: user.id,
     deviceName: options.deviceName,
-    userAgent: ctx.userAgent.slice(0, 512),
+    userAgent: ctx.userAgent.replace(/[\p{Cc}\p{Cs}]/gu, "").slice(0, 512),
     ipAddress: ctx.ipAddress,
     authMethod: options.authMethod,
     createdAt: now,

@@ -1,11 +1,11 @@
 import { DomainError, Violations } from "../domain/errors.js";
-import { classifyIdentifier } from "../domain/identifiers.js";
+import { classifyIdentifier, isSafeText } from "../domain/identifiers.js";
 import { normalizePassword } from "../domain/password-policy.js";
 import type { Session } from "../domain/session.js";
 import { canSignIn, type User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
-import { openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
+import { checkDeviceName, openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
 import type { RequestContext } from "./ports.js";
 
@@ -37,6 +37,8 @@ export class Login {
     const violations = new Violations();
     if (input.identifier.trim() === "") violations.add("identifier", "is required");
     if (input.identifier.length > 320) violations.add("identifier", "is too long");
+    else if (!isSafeText(input.identifier)) violations.add("identifier", "must not contain control characters");
+    checkDeviceName(input.deviceName, violations);
     if (input.password === "") violations.add("password", "is required");
     // Bounds the argon2 input; policy caps new passwords well below this.
     if (input.password.length > this.deps.settings.maxPasswordLength * 4) violations.add("password", "is too long");

@@ -1,10 +1,10 @@
 import { Violations } from "../domain/errors.js";
-import { normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
+import { isSafeText, normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
 import { DEFAULT_PLAN, DEFAULT_ROLES, type User } from "../domain/user.js";
 import type { Session } from "../domain/session.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
-import { openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
+import { checkDeviceName, openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
 import type { RequestContext } from "./ports.js";
 
@@ -41,6 +41,8 @@ export class Register {
     }
     if (input.password === "") violations.add("password", "is required");
     if (input.fullName.length > MAX_FULL_NAME) violations.add("full_name", `must be at most ${MAX_FULL_NAME} characters`);
+    else if (!isSafeText(input.fullName)) violations.add("full_name", "must not contain control characters");
+    checkDeviceName(input.deviceName, violations);
     const contacts = normalizeContacts(input, violations);
     violations.throwIfAny();
 

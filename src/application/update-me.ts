@@ -1,5 +1,5 @@
 import { DomainError, Violations } from "../domain/errors.js";
-import { normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
+import { isSafeText, normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
 import type { User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
@@ -38,6 +38,7 @@ export class UpdateMe {
     }
     if (paths.has("username") && input.username === "") violations.add("username", "is required");
     if (paths.has("full_name") && input.fullName.length > 200) violations.add("full_name", "must be at most 200 characters");
+    else if (paths.has("full_name") && !isSafeText(input.fullName)) violations.add("full_name", "must not contain control characters");
     const contacts = normalizeContacts(
       {
         username: paths.has("username") ? input.username : undefined,

@@ -8,7 +8,14 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  * Deliberately simple: one @, no spaces, a dot in the domain. The real check of an address is
  * a code sent to it; a strict RFC 5322 regex only rejects real users.
  */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
+/** Control characters (NUL included: PostgreSQL refuses it in text) and lone surrogates. */
+const UNSAFE_TEXT = /[\p{Cc}\p{Cs}]/u;
+
+/** Free text (names, device labels) may hold any printable Unicode, but no control characters. */
+export function isSafeText(text: string): boolean {
+  return !UNSAFE_TEXT.test(text);
+}
 const EMAIL_MAX = 254;
 
 export type IdentifierKind = "email" | "phone" | "username";

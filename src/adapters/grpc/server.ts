@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import type { PackageDefinition } from "@grpc/proto-loader";
+import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
 import type { UseCases } from "../../application/use-cases.js";
 import { AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
 import { SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
@@ -48,7 +48,11 @@ export function createGrpcServer(options: { useCases: UseCases; unary: Unary; he
   server.addService(SessionServiceService, sessionServiceHandlers(options.useCases, options.unary));
   server.addService(UserServiceService, userServiceHandlers(options.useCases, options.unary));
   options.health.implementation.addToServer(server);
-  const reflection = new ReflectionService(reflectionPackageDefinition(readDescriptorSet()) as unknown as PackageDefinition);
+  // Our contract from the buf descriptor set, plus grpc.health.v1 so grpcurl can describe it too.
+  const reflection = new ReflectionService({
+    ...loadSync(healthProtoPath),
+    ...reflectionPackageDefinition(readDescriptorSet()),
+  } as unknown as PackageDefinition);
   reflection.addToServer(server);
   return server;
 }

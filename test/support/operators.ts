@@ -1,0 +1,54 @@
+/** Clients for what operators use: grpc.health.v1 and server reflection (as grpcurl does). */
+import { createRequire } from "node:module";
+import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+import { protoPath as healthProtoPath } from "grpc-health-check";
+
+const require = createRequire(import.meta.url);
+const reflectionProto = require.resolve("@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+
+type Ctor = new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client;
+
+function load(path: string, name: string): Ctor {
+  const pkg = loadPackageDefinition(loadSync(path, { keepCase: true, longs: String, enums: String, defaults: true }));
+  return name.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], pkg) as Ctor;
+}
+
+/** Resolves the serving status name, or rejects with the ServiceError (NOT_FOUND for unknown). */
+export function healthCheck(port: number, service: string): Promise<string> {
+  const Health = load(healthProtoPath, "grpc.health.v1.Health");
+  const client = new Health(`127.0.0.1:${port}`, credentials.createInsecure()) as Client & {
+    check(req: { service: string }, cb: (e: ServiceError | null, r: { status: string }) => void): void;
+  };
+  return new Promise((resolve, reject) =>
+    client.check({ service }, (error, response) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(response.status);
+    }),
+  );
+}
+
+interface ReflectionResponse {
+  list_services_response?: { service: { name: string }[] };
+  file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+  error_response?: { error_code: number; error_message: string };
+}
+
+/** One request/response on the reflection stream. */
+export function reflect(port: number, request: Record<string, string>): Promise<ReflectionResponse> {
+  const Reflection = load(reflectionProto, "grpc.reflection.v1.ServerReflection");
+  const client = new Reflection(`127.0.0.1:${port}`, credentials.createInsecure()) as Client & {
+    ServerReflectionInfo(): NodeJS.EventEmitter & { write(r: object): void; end(): void };
+  };
+  return new Promise((resolve, reject) => {
+    const stream = client.ServerReflectionInfo();
+    stream.on("data", (response: ReflectionResponse) => {
+      resolve(response);
+      stream.end();
+    });
+    stream.on("error", reject);
+    stream.on("end", () => client.close());
+    stream.write({ host: "", ...request });
+  });
+}

@@ -191,16 +191,16 @@ describe("bad input never crashes (INVALID_ARGUMENT with field violations)", () 
     const { auth, sessions, users } = server.clients;
     const reg = await registerUser(server.clients);
     const bearer = reg.tokens!.accessToken;
-    const checks: [Promise<unknown>, string][] = [
-      [login("", ""), "identifier"],
-      [login("a\u0000b", PASSWORD), "identifier"],
-      [call(auth, auth.validateToken, { accessToken: "" }), "access_token"],
-      [call(sessions, sessions.revokeSession, { sessionId: "../etc/passwd" }, { bearer }), "session_id"],
-      [call(users, users.updateMe, { fullName: "", username: "", email: "bad", phone: "", updateMask: ["email"] }, { bearer }), "email"],
-      [call(users, users.updateMe, { fullName: "", username: "", email: "", phone: "", updateMask: [] }, { bearer }), "update_mask"],
+    const checks: [() => Promise<unknown>, string][] = [
+      [() => login("", ""), "identifier"],
+      [() => login("a\u0000b", PASSWORD), "identifier"],
+      [() => call(auth, auth.validateToken, { accessToken: "" }), "access_token"],
+      [() => call(sessions, sessions.revokeSession, { sessionId: "../etc/passwd" }, { bearer }), "session_id"],
+      [() => call(users, users.updateMe, { fullName: "", username: "", email: "bad", phone: "", updateMask: ["email"] }, { bearer }), "email"],
+      [() => call(users, users.updateMe, { fullName: "", username: "", email: "", phone: "", updateMask: [] }, { bearer }), "update_mask"],
     ];
-    for (const [promise, field] of checks) {
-      const e = await failure(promise);
+    for (const [attempt, field] of checks) {
+      const e = await failure(attempt());
       expect(e.code, field).toBe(status.INVALID_ARGUMENT);
       expect(e.fieldViolations.map((v) => v.field)).toContain(field);
     }

@@ -104,7 +104,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const box = config.crypto.encryptionKey ? new SecretBox(config.crypto.encryptionKey) : null;
     keyRing = new KeyRing(guarded(new PrismaSigningKeyRepository(db.prisma), dbPolicy), box, clock, {
       accessTokenTtlSeconds,
-      reloadMinIntervalMs: 5000,
+      reloadMinIntervalMs: 1000,
     });
     await keyRing.init();
     tokens = JwtAccessTokens.eddsa(keyRing, tokenCommon);

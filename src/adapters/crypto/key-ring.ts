@@ -12,6 +12,8 @@ interface LoadedKey {
   expiresAt: number | null;
 }
 
+const INITIAL_KID = "ed25519-initial";
+
 export interface KeyRingOptions {
   /** Access-token lifetime: a retired key keeps verifying at least this long. */
   accessTokenTtlSeconds: number;
@@ -36,13 +38,22 @@ export class KeyRing {
     private readonly options: KeyRingOptions,
   ) {}
 
-  /** Loads the keys, creating the first one on a new database. */
+  /**
+   * Loads the keys, creating the first one on a new database. Instances starting together
+   * race here: the first key has a fixed kid, so the primary key lets exactly one insert win
+   * and every instance then signs with that one key.
+   */
   async init(): Promise<void> {
     await this.reload();
-    if (this.currentSigningKey() === null) {
-      await this.repo.insert(this.generate(this.clock.now()));
+    if (this.currentSigningKey() !== null) return;
+    try {
+      await this.repo.insert(this.generate(this.clock.now(), INITIAL_KID));
+    } catch (error) {
       await this.reload();
+      if (this.currentSigningKey() === null) throw error;
+      return;
     }
+    await this.reload();
   }
 
   /** Starts signing with a fresh key; the old one verifies until its last tokens expired. */
@@ -113,9 +124,9 @@ export class KeyRing {
     return best;
   }
 
-  private generate(now: Date): StoredSigningKey {
+  private generate(now: Date, fixedKid?: string): StoredSigningKey {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
-    const kid = `ed25519-${now.toISOString().slice(0, 10)}-${publicKey.export({ format: "jwk" }).x?.slice(0, 8)}`;
+    const kid = fixedKid ?? `ed25519-${now.toISOString().slice(0, 10)}-${publicKey.export({ format: "jwk" }).x?.slice(0, 8)}`;
     const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     return {
       kid,

@@ -20,6 +20,7 @@ import { authInterceptor } from "./adapters/grpc/interceptors/auth.js";
 import { errorsInterceptor } from "./adapters/grpc/interceptors/errors.js";
 import { loggingInterceptor } from "./adapters/grpc/interceptors/logging.js";
 import { authPolicyOf, bindServer, createGrpcServer, HealthReporter } from "./adapters/grpc/server.js";
+import { InflightCalls } from "./adapters/grpc/inflight.js";
 import { makeUnary } from "./adapters/grpc/unary.js";
 import { createLogger, type Logger } from "./adapters/logging/logger.js";
 import { MemoryRevocationBus } from "./adapters/memory/revocation-bus.js";
@@ -153,7 +154,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
 
   const health = new HealthReporter();
+  const inflight = new InflightCalls();
   const unary = makeUnary({
+    inflight,
     logger,
     trustedProxies: new Set(config.server.trustedProxies),
     interceptors: [loggingInterceptor, errorsInterceptor, authInterceptor(useCases.validateToken, authPolicyOf)],
@@ -204,17 +207,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       health.setAll("NOT_SERVING");
       if (monitor) clearInterval(monitor);
       if (keyReload) clearInterval(keyReload);
-      const deadline = config.server.shutdownTimeoutSeconds * 1000;
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, Math.max(1000, deadline - 2000));
+      // Stop accepting calls (new ones get UNAVAILABLE), let the unary calls in progress
+      // finish, then cut what is left: long-lived streams such as health Watch.
+      const drainMs = Math.max(1000, config.server.shutdownTimeoutSeconds * 1000 - 2000);
+      const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+      let drained = false;
+      const closed = new Promise<void>((resolve) =>
         server.tryShutdown(() => {
-          clearTimeout(force);
+          drained = true;
           resolve();
-        });
-      });
+        }),
+      );
+      await Promise.race([inflight.idle(), delay(drainMs)]);
+      // A finished handler's response may still be in the socket buffer: let it flush.
+      await Promise.race([closed, delay(500)]);
+      if (!drained) server.forceShutdown();
       await sessionStatus.stop();
       await bus.close();
       if (redis) await closeRedis(redis);

@@ -2,6 +2,7 @@ import { Metadata, type handleUnaryCall } from "@grpc/grpc-js";
 import type { Logger } from "../logging/logger.js";
 import { buildCallContext, type CallContext } from "./call-context.js";
 import { MappedFailure } from "./interceptors/errors.js";
+import type { InflightCalls } from "./inflight.js";
 import type { Interceptor } from "./interceptors/types.js";
 import { mapError } from "./status.js";
 
@@ -12,8 +13,14 @@ export type Unary = <Req, Res>(method: { path: string }, handler: Handler<Req, R
  * Adapts a promise-returning handler to grpc-js, running it inside the interceptor chain.
  * The request id goes back in the initial metadata of every call, success or failure.
  */
-export function makeUnary(base: { logger: Logger; trustedProxies: ReadonlySet<string>; interceptors: Interceptor[] }): Unary {
+export function makeUnary(base: {
+  logger: Logger;
+  trustedProxies: ReadonlySet<string>;
+  interceptors: Interceptor[];
+  inflight: InflightCalls;
+}): Unary {
   return (method, handler) => (call, callback) => {
+    base.inflight.enter();
     const ctx = buildCallContext(call, method.path, base);
     const initial = new Metadata();
     initial.set("x-request-id", ctx.request.requestId);
@@ -22,12 +29,14 @@ export function makeUnary(base: { logger: Logger; trustedProxies: ReadonlySet<st
       const interceptor = base.interceptors[i];
       return interceptor ? interceptor(ctx, () => run(i + 1)) : handler(call.request, ctx);
     };
-    run(0).then(
-      (response) => callback(null, response as never),
-      (error: unknown) => {
-        const mapped = error instanceof MappedFailure ? error.mapped : mapError(error, ctx.request.requestId);
-        callback(mapped.serviceError);
-      },
-    );
+    run(0)
+      .then(
+        (response) => callback(null, response as never),
+        (error: unknown) => {
+          const mapped = error instanceof MappedFailure ? error.mapped : mapError(error, ctx.request.requestId);
+          callback(mapped.serviceError);
+        },
+      )
+      .finally(() => base.inflight.leave());
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Rotates the access-token signing key: a new Ed25519 key signs from now on; the old one keeps
- * verifying until the last token it signed has expired. Running instances pick the new key up
- * when they meet its kid (or within a minute).
+ * verifying until the last token it signed has expired. The new key activates in 75 s, after
+ * every running instance has reloaded its keys (they do every minute).
  *   npm run keys:rotate
  */
 import "dotenv/config";
@@ -22,8 +22,9 @@ try {
     { accessTokenTtlSeconds: config.jwt.accessTokenExpireMinutes * 60, reloadMinIntervalMs: 0 },
   );
   await ring.init();
-  const kid = await ring.rotate();
-  console.log(`new signing key: ${kid}; verifying keys: ${ring.publicJwks().map((k) => k.kid).join(", ")}`);
+  // 75 s: longer than the instances' 60 s periodic reload, so all of them know the key first.
+  const kid = await ring.rotate(75);
+  console.log(`new signing key ${kid} signs in 75 s; verifying keys: ${ring.publicJwks().map((k) => k.kid).join(", ")}`);
 } finally {
   await db.close();
 }

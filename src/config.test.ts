@@ -223,7 +223,7 @@ describe("loadConfig — problems", () => {
   // ("one line per problem" is not met). Fix: on a schema failure, still evaluate the cross-field
   // rules on the raw nested values (or run them as a zod superRefine) and throw one ConfigError
   // with both lists.
-  it.fails("reports a cross-field problem alongside a schema problem", () => {
+  it("reports a cross-field problem alongside a schema problem", () => {
     const error = configError({ SERVER__GRPC_PORT: "abc", SERVER__ALLOWED_ORIGINS: "*" });
     expect(linesFor(error, "SERVER__GRPC_PORT")).toHaveLength(1);
     expect(linesFor(error, "SERVER__ALLOWED_ORIGINS")).toHaveLength(1);

@@ -140,23 +140,25 @@ function nest(env: Record<string, string | undefined>): Record<string, Record<st
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = schema.safeParse(nest(env));
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.map((p) => upperSnake(String(p))).join("__")}: ${issue.message}`),
-    );
-  }
-  const config = result.data;
-  const problems: string[] = [];
-  if (config.jwt.algorithm === "HS256" && config.jwt.secretKey === undefined) {
+  const nested = nest(env);
+  const result = schema.safeParse(nested);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => `${issue.path.map((p) => upperSnake(String(p))).join("__")}: ${issue.message}`);
+  // Cross-field rules run on the raw values too, so one run reports every problem.
+  const raw = (section: string, field: string) => nested[section]?.[field];
+  const algorithm = result.success ? result.data.jwt.algorithm : raw("jwt", "algorithm");
+  const environment = result.success ? result.data.server.environment : raw("server", "environment");
+  if (algorithm === "HS256" && raw("jwt", "secretKey") === undefined) {
     problems.push("JWT__SECRET_KEY: is required when JWT__ALGORITHM=HS256");
   }
-  if (config.server.environment === "production" && config.crypto.encryptionKey === undefined) {
+  if (environment === "production" && raw("crypto", "encryptionKey") === undefined) {
     problems.push("CRYPTO__ENCRYPTION_KEY: is required in production (signing keys are stored encrypted)");
   }
-  if (config.server.allowedOrigins.includes("*")) {
+  const origins = raw("server", "allowedOrigins") ?? "";
+  if (origins.split(/[,\[\]"\s]+/).includes("*")) {
     problems.push("SERVER__ALLOWED_ORIGINS: '*' is not allowed; list the origins");
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
 }

@@ -120,18 +120,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger.error({ err: String(error), count: sessionIds.length }, "revocation broadcast failed; peers re-check within the cache TTL"),
   );
 
+  const hasher = new Argon2Hasher({
+    memoryCost: config.crypto.argon2MemoryKib,
+    timeCost: config.crypto.argon2Iterations,
+    parallelism: config.crypto.argon2Parallelism,
+    pepper: config.crypto.passwordSalt,
+  });
+  await hasher.warmUp();
   const useCases = createUseCases(
     {
       uow,
       clock,
       ids,
       random,
-      hasher: new Argon2Hasher({
-        memoryCost: config.crypto.argon2MemoryKib,
-        timeCost: config.crypto.argon2Iterations,
-        parallelism: config.crypto.argon2Parallelism,
-        pepper: config.crypto.passwordSalt,
-      }),
+      hasher,
       passwordPolicy: new PasswordPolicy(config.password, commonPasswordCheck()),
       tokens,
       loginFailures: limiter({

@@ -211,7 +211,7 @@ describe("SessionStatusCache — revocations", () => {
   // class invariant "a cached 'revoked' is always trusted" (and security.md 17/36).
   // Fix: after the await, if the current entry for the id is `live: false`, keep it and
   // return false (never let remember() turn a revoked entry back into a live one).
-  it.fails("does not let an in-flight stale read undo a revocation marked meanwhile", async () => {
+  it("does not let an in-flight stale read undo a revocation marked meanwhile", async () => {
     sessions.add("s1");
     const bus = new MemoryRevocationBus();
     const cache = await cacheWith(bus);

@@ -49,6 +49,8 @@ export class SessionStatusCache {
       return cached.expiresAt > now;
     }
     const session = await this.sessions.findById(sessionId);
+    // A revocation marked while this read was in flight wins over what the read saw.
+    if (this.entries.get(sessionId)?.live === false) return false;
     const live = session !== null && isSessionLive(session, new Date(now));
     this.remember(sessionId, { live, expiresAt: session?.expiresAt.getTime() ?? 0, checkedAt: now });
     return live;

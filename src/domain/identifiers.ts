@@ -47,7 +47,8 @@ export function isValidPhone(normalizedPhone: string): boolean {
 
 /** The server tells which kind of identifier a login names: `@` → email, `+digits` → phone. */
 export function classifyIdentifier(raw: string): { kind: IdentifierKind; value: string } {
-  const trimmed = raw.trim();
+  // NFKC first: a full-width ＠ or ＋ must classify as what Register normalized it to.
+  const trimmed = raw.normalize("NFKC").trim();
   if (trimmed.includes("@")) return { kind: "email", value: normalizeEmail(trimmed) };
   const phone = normalizePhone(trimmed);
   if (phone.startsWith("+") && isValidPhone(phone)) return { kind: "phone", value: phone };

@@ -39,21 +39,32 @@ export class Argon2Hasher implements PasswordHasher {
   }
 
   needsRehash(hash: string): boolean {
-    try {
-      return argon2.needsRehash(hash, {
-        memoryCost: this.options.memoryCost,
-        timeCost: this.options.timeCost,
-        parallelism: this.options.parallelism,
-      }) || !hash.startsWith("$argon2id$");
-    } catch {
-      return true;
-    }
+    // Only a WEAKER hash is upgraded: argon2.needsRehash compares for inequality and would
+    // re-hash a stronger one down to the configured cost.
+    const m = /^\$argon2id\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(hash);
+    if (!m) return true;
+    const [version, memory, time] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    return version < 0x13 || memory < this.options.memoryCost || time < this.options.timeCost;
+  }
+
+  /**
+   * Makes the dummy hash ahead of time (call at start-up), so that even the first unknown-user
+   * login costs one verification, not a hash plus a verification.
+   */
+  async warmUp(): Promise<void> {
+    await this.dummy();
   }
 
   async verifyDummy(password: string): Promise<void> {
-    // One hash of a random password, made once, with the live parameters: verifying against it
-    // costs exactly what a real verification costs.
-    this.dummyHash ??= this.hash(randomBytes(16).toString("hex"));
-    await this.verify(await this.dummyHash, password);
+    await this.verify(await this.dummy(), password);
+  }
+
+  /** A hash of a random password with the live parameters: verifying against it costs what a real verification costs. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.hash(randomBytes(16).toString("hex")).catch((error: unknown) => {
+      this.dummyHash = null; // not cached: the next call tries again
+      throw error;
+    });
+    return this.dummyHash;
   }
 }

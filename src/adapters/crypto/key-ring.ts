@@ -56,16 +56,21 @@ export class KeyRing {
     await this.reload();
   }
 
-  /** Starts signing with a fresh key; the old one verifies until its last tokens expired. */
-  async rotate(): Promise<string> {
+  /**
+   * Adds a fresh key that starts signing after `activationDelaySeconds`; the current key
+   * retires at that moment and verifies until its last tokens expired. A delay longer than
+   * the periodic reload (60 s) means every instance knows the new key before any token
+   * signed with it reaches them.
+   */
+  async rotate(activationDelaySeconds = 0): Promise<string> {
     await this.reload();
-    const now = this.clock.now();
-    const fresh = this.generate(now);
+    const activatesAt = new Date(this.clock.now().getTime() + activationDelaySeconds * 1000);
+    const fresh = { ...this.generate(activatesAt), createdAt: this.clock.now() };
     await this.repo.insert(fresh);
     // Skew allowance: an instance that has not reloaded yet may sign with the old key a bit longer.
-    const expiresAt = new Date(now.getTime() + (this.options.accessTokenTtlSeconds + 300) * 1000);
+    const expiresAt = new Date(activatesAt.getTime() + (this.options.accessTokenTtlSeconds + 300) * 1000);
     for (const key of this.keys.values()) {
-      if (key.retiresAt === null) await this.repo.retire(key.kid, now, expiresAt);
+      if (key.retiresAt === null) await this.repo.retire(key.kid, activatesAt, expiresAt);
     }
     await this.reload();
     return fresh.kid;

@@ -26,6 +26,7 @@ export async function spawnService(env: Record<string, string>, timeoutMs = 30_0
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${lines.join("\n")}`)), timeoutMs);
     const onLine = (line: string) => {
       lines.push(line);
+      if (lines.length > 2000) lines.splice(0, lines.length - 1000); // a long run: keep the tail
       if (!line.includes('"auth-service listening"')) return;
       clearTimeout(timer);
       resolve(JSON.parse(line).grpcPort);

@@ -103,6 +103,35 @@ const schema = z.object({
       requireVerifiedContact: bool.default(false),
     })
     .prefault({}),
+  otp: z
+    .object({
+      expireMinutes: int(1, 60).default(10),
+      maxAttempts: int(1, 10).default(3),
+      resendSeconds: int(0, 3600).default(60),
+    })
+    .prefault({}),
+  mail: z
+    .object({
+      /** smtp://user:pass@host:587 or smtps://...; unset: the development outbox. */
+      smtpUrl: z.string().url().optional(),
+      from: z.string().min(3).default("auth-service <no-reply@localhost>"),
+      timeoutMs: int(100, 60_000).default(5000),
+    })
+    .prefault({}),
+  sms: z
+    .object({
+      /** A JSON POST {to, body, purpose}; unset: the development outbox. */
+      webhookUrl: z.string().url().optional(),
+      webhookToken: optionalSecret(8),
+      timeoutMs: int(100, 60_000).default(5000),
+    })
+    .prefault({}),
+  mfa: z
+    .object({
+      /** The issuer shown in authenticator apps. */
+      issuer: z.string().min(1).max(64).default("auth-service"),
+    })
+    .prefault({}),
   log: z
     .object({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -15,6 +15,12 @@ import { commonPasswordCheck } from "./adapters/crypto/common-passwords.js";
 import { JwtAccessTokens } from "./adapters/crypto/jwt-access-tokens.js";
 import { KeyRing } from "./adapters/crypto/key-ring.js";
 import { SecretBox } from "./adapters/crypto/secret-box.js";
+import { createSealer } from "./adapters/crypto/sealer.js";
+import { HmacCodeHasher } from "./adapters/crypto/hmac-code-hasher.js";
+import { OtplibTotp } from "./adapters/crypto/totp.js";
+import { createNotifier, type Notifiers } from "./adapters/notify/create-notifier.js";
+import { PrismaAppSecretRepository } from "./adapters/prisma/app-secret-repository.js";
+import { randomBytes } from "node:crypto";
 import { cryptoRandom, systemClock, uuidV7Ids } from "./adapters/crypto/system.js";
 import { authInterceptor } from "./adapters/grpc/interceptors/auth.js";
 import { errorsInterceptor } from "./adapters/grpc/interceptors/errors.js";
@@ -46,6 +52,8 @@ export interface App {
   useCases: UseCases;
   health: HealthReporter;
   keyRing: KeyRing | null;
+  /** Development outbox: every message not sent through a real provider. */
+  outbox: Notifiers["outbox"];
   /** Binds the gRPC port (0 picks a free one) and starts health monitoring. */
   start(): Promise<{ grpcPort: number }>;
   /** NOT_SERVING, drain in-flight calls (new ones get UNAVAILABLE), close pools. */
@@ -95,6 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     limiter = (o) => memoryAttemptLimiter(o);
   }
 
+  const box = config.crypto.encryptionKey ? new SecretBox(config.crypto.encryptionKey) : null;
   const accessTokenTtlSeconds = config.jwt.accessTokenExpireMinutes * 60;
   let keyRing: KeyRing | null = null;
   const tokenCommon = { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: accessTokenTtlSeconds, clock, ids };
@@ -102,7 +111,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (config.jwt.algorithm === "HS256") {
     tokens = JwtAccessTokens.hs256(config.jwt.secretKey as string, tokenCommon);
   } else {
-    const box = config.crypto.encryptionKey ? new SecretBox(config.crypto.encryptionKey) : null;
     keyRing = new KeyRing(guarded(new PrismaSigningKeyRepository(db.prisma), dbPolicy), box, clock, {
       accessTokenTtlSeconds,
       reloadMinIntervalMs: 1000,
@@ -118,6 +126,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await sessionStatus.start();
   const revoker = new SessionRevoker(sessionStatus, bus, (error, sessionIds) =>
     logger.error({ err: String(error), count: sessionIds.length }, "revocation broadcast failed; peers re-check within the cache TTL"),
+  );
+
+  const sealer = createSealer(box);
+  // The key that hashes one-time and recovery codes: made once, shared through the database.
+  const codeKey = await new PrismaAppSecretRepository(db.prisma).getOrCreate(
+    "code-hmac-key",
+    () => sealer.seal(randomBytes(32).toString("base64"), "code-hmac-key"),
+    clock.now(),
+  );
+  const codeHasher = new HmacCodeHasher(Buffer.from(sealer.open(codeKey, "code-hmac-key"), "base64"));
+  const notifiers = createNotifier(
+    {
+      smtpUrl: config.mail.smtpUrl,
+      from: config.mail.from,
+      smsWebhookUrl: config.sms.webhookUrl,
+      smsWebhookToken: config.sms.webhookToken,
+      // Codes reach the log only on a developer's machine.
+      revealCodes: config.server.environment === "development",
+      timeoutMs: Math.max(config.mail.timeoutMs, config.sms.timeoutMs),
+      productName: config.mfa.issuer,
+    },
+    logger,
   );
 
   const hasher = new Argon2Hasher({
@@ -150,9 +180,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         sessionMaxLifetimeSeconds: config.session.maxLifetimeDays * 86_400,
         refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
         maxPasswordLength: config.password.maxLength,
+        requireVerifiedContact: config.auth.requireVerifiedContact,
+        otp: {
+          ttlSeconds: config.otp.expireMinutes * 60,
+          maxAttempts: config.otp.maxAttempts,
+          resendSeconds: config.otp.resendSeconds,
+        },
       },
+      notifier: notifiers.notifier,
+      codeHasher,
+      sealer,
+      totp: new OtplibTotp(config.mfa.issuer),
+      report: (message, error) => logger.warn({ err: String(error) }, message),
     },
-    { requireVerifiedContact: config.auth.requireVerifiedContact },
   );
 
   const health = new HealthReporter();
@@ -189,6 +229,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     useCases,
     health,
     keyRing,
+    outbox: notifiers.outbox,
     probe,
     async start() {
       const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
@@ -225,6 +266,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await Promise.race([closed, delay(500)]);
       if (!drained) server.forceShutdown();
       await sessionStatus.stop();
+      notifiers.close();
       await bus.close();
       if (redis) await closeRedis(redis);
       await db.close();

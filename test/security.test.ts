@@ -306,7 +306,7 @@ describe("operators", () => {
     const file = await reflect(server.port, { file_containing_symbol: "auth.v1.AuthService" });
     const protos = file.file_descriptor_response!.file_descriptor_proto.map((b) => FileDescriptorProto.decode(b));
     const main = protos.find((p) => p.name === "auth/v1/auth_service.proto");
-    expect(main?.service[0]?.method.map((m) => m.name)).toEqual(["Register", "Login", "RefreshToken", "Logout", "ValidateToken", "GetJwks"]);
+    expect(main?.service[0]?.method.map((m) => m.name)).toEqual(["Register", "Login", "RefreshToken", "Logout", "ValidateToken", "GetJwks", "RequestOtp", "VerifyContact", "LoginWithOtp", "ResetPassword"]);
     expect(main?.dependency).toContain("google/api/annotations.proto");
   });
 

@@ -56,6 +56,8 @@ export function guardedUnitOfWork(uow: UnitOfWork, policy: IPolicy): UnitOfWork 
     sessions: guarded(uow.sessions, policy),
     refreshTokens: guarded(uow.refreshTokens, policy),
     audit: guarded(uow.audit, policy),
+    otpCodes: guarded(uow.otpCodes, policy),
+    recoveryCodes: guarded(uow.recoveryCodes, policy),
     transaction: (fn) => policy.execute(() => uow.transaction(fn)),
   };
 }

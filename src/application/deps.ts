@@ -3,9 +3,13 @@ import type {
   AccessTokenService,
   AttemptLimiter,
   Clock,
+  CodeHasher,
   IdGenerator,
+  Notifier,
   PasswordHasher,
   Random,
+  SecretSealer,
+  Totp,
   UnitOfWork,
 } from "./ports.js";
 import type { SessionRevoker } from "./session-revoker.js";
@@ -31,4 +35,10 @@ export interface CoreDeps {
   sessionStatus: SessionStatusCache;
   revoker: SessionRevoker;
   settings: AuthSettings;
+  notifier: Notifier;
+  codeHasher: CodeHasher;
+  sealer: SecretSealer;
+  totp: Totp;
+  /** Reports a failure that must not fail the call (a best-effort send); never gets secrets. */
+  report: (message: string, error: unknown) => void;
 }

@@ -7,6 +7,7 @@ import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
+import { verifySecondFactor } from "./second-factor.js";
 import type { RequestContext } from "./ports.js";
 
 export interface LoginInput {
@@ -27,7 +28,18 @@ const INVALID_CREDENTIALS = "Invalid identifier or password";
 
 type Deps = Pick<
   CoreDeps,
-  "uow" | "clock" | "ids" | "random" | "hasher" | "tokens" | "loginFailures" | "ipAttempts" | "settings"
+  | "uow"
+  | "clock"
+  | "ids"
+  | "random"
+  | "hasher"
+  | "tokens"
+  | "loginFailures"
+  | "ipAttempts"
+  | "settings"
+  | "totp"
+  | "sealer"
+  | "codeHasher"
 >;
 
 export class Login {
@@ -79,6 +91,21 @@ export class Login {
       await this.recordFailure(ctx, user, "disabled");
       throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
     }
+    if (this.deps.settings.requireVerifiedContact && !user.emailVerified && !user.phoneVerified) {
+      throw new DomainError("CONTACT_NOT_VERIFIED", "Verify your email or phone first (RequestOtp with VERIFY_CONTACT)");
+    }
+    let method = "password";
+    if (user.mfaEnabled) {
+      if (input.otpCode.trim() === "") throw new DomainError("MFA_REQUIRED", "This account needs its second factor: send otp_code");
+      try {
+        method = `password+${await verifySecondFactor(this.deps, user, input.otpCode)}`;
+      } catch (error) {
+        // A wrong second factor counts toward the account's failure limit like a wrong password.
+        await this.deps.loginFailures.consume(throttleKey);
+        await this.recordFailure(ctx, user, "mfa_invalid");
+        throw error;
+      }
+    }
     await this.deps.loginFailures.reset(throttleKey);
 
     // Re-hash with the current parameters while we hold the plain password (OWASP).
@@ -92,17 +119,14 @@ export class Login {
         updatedAt: now,
         ...(rehashed ? { passwordHash: rehashed } : {}),
       });
-      const opened = await openSession(this.deps, tx, updated, ctx, {
-        authMethod: "password",
-        deviceName: input.deviceName,
-      });
+      const opened = await openSession(this.deps, tx, updated, ctx, { authMethod: method, deviceName: input.deviceName });
       await tx.audit.record(
         auditRecord(this.deps, ctx, {
           userId: user.id,
           type: "login.succeeded",
           outcome: "success",
           sessionId: opened.session.id,
-          metadata: { method: "password", identifier_kind: identifier.kind },
+          metadata: { method, identifier_kind: identifier.kind },
         }),
       );
       return { updated, opened };

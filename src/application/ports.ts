@@ -57,6 +57,9 @@ export interface UserPatch {
   isActive?: boolean;
   deletedAt?: Date | null;
   lastLoginAt?: Date;
+  mfaEnabled?: boolean;
+  totpSecretEnc?: string | null;
+  totpLastStep?: number | null;
   updatedAt: Date;
 }
 
@@ -71,6 +74,11 @@ export interface UserRepository {
   findByIdentifier(kind: IdentifierKind, value: string): Promise<User | null>;
   /** Throws USER_ALREADY_EXISTS like create; USER_NOT_FOUND when there is no such user. */
   update(id: string, patch: UserPatch): Promise<User>;
+  /**
+   * Records `step` as the last accepted TOTP time step if it is later than the stored one
+   * (conditional update): false means the code was already used, so it is a replay.
+   */
+  advanceTotpStep(id: string, step: number): Promise<boolean>;
 }
 
 export interface NewSession {
@@ -155,11 +163,53 @@ export interface SigningKeyRepository {
   retire(kid: string, retiresAt: Date, expiresAt: Date): Promise<void>;
 }
 
+export interface NewOtpCode {
+  id: string;
+  /** Null for a destination no account uses: the row only records the send. */
+  userId: string | null;
+  purpose: OtpPurpose;
+  channel: Channel;
+  destination: string;
+  codeHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface OtpCodeRecord extends NewOtpCode {
+  attempts: number;
+  consumedAt: Date | null;
+}
+
+export interface OtpCodeRepository {
+  insert(code: NewOtpCode): Promise<void>;
+  /** Undoes a send whose delivery failed, so the resend limit is not spent on it. */
+  delete(id: string): Promise<void>;
+  /** The newest code sent to the destination, any purpose (for the resend limit). */
+  latestSentTo(destination: string): Promise<OtpCodeRecord | null>;
+  /** The newest code for destination and purpose: older ones never verify. */
+  latestFor(destination: string, purpose: OtpPurpose): Promise<OtpCodeRecord | null>;
+  /** Counts a wrong try; the try that reaches `maxAttempts` also burns the code. */
+  recordFailedAttempt(id: string, maxAttempts: number, now: Date): Promise<void>;
+  /** Marks the code used if it was not yet (conditional update): true for exactly one caller. */
+  consume(id: string, now: Date): Promise<boolean>;
+}
+
+export interface RecoveryCodeRepository {
+  /** Replaces every recovery code of the user. */
+  replaceAll(userId: string, codes: { id: string; codeHash: string }[], now: Date): Promise<void>;
+  /** Marks the matching unused code used: true for exactly one caller. */
+  use(userId: string, codeHash: string, now: Date): Promise<boolean>;
+  deleteAll(userId: string): Promise<void>;
+  countUnused(userId: string): Promise<number>;
+}
+
 export interface Repositories {
   users: UserRepository;
   sessions: SessionRepository;
   refreshTokens: RefreshTokenRepository;
   audit: AuditLog;
+  otpCodes: OtpCodeRepository;
+  recoveryCodes: RecoveryCodeRepository;
 }
 
 export interface UnitOfWork extends Repositories {
@@ -224,6 +274,27 @@ export interface AccessTokenService {
   publicJwks(): Promise<PublicJwk[]>;
 }
 
+/** Keyed hashing of short codes (OTPs, recovery codes): a dump of hashes cannot be brute-forced offline. */
+export interface CodeHasher {
+  hash(code: string, context: string): string;
+  /** Constant-time comparison of a code against a stored hash. */
+  matches(code: string, context: string, storedHash: string): boolean;
+}
+
+/** Seals secrets kept at rest (TOTP secrets) with CRYPTO__ENCRYPTION_KEY when configured. */
+export interface SecretSealer {
+  seal(plaintext: string, associatedData: string): string;
+  open(sealed: string, associatedData: string): string;
+}
+
+/** RFC 6238 TOTP. */
+export interface Totp {
+  generateSecret(): string;
+  uri(secret: string, accountName: string): string;
+  /** The time step the code matches at `now` (±1 step of drift), or null. */
+  match(secret: string, code: string, now: Date): number | null;
+}
+
 // ---------------------------------------------------------------- coordination
 
 export interface RevocationListener {
@@ -257,4 +328,29 @@ export interface AttemptLimiter {
   /** The state without counting. */
   peek(key: string): Promise<LimitState>;
   reset(key: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- delivery
+
+export type OtpPurpose = "verify_contact" | "login" | "reset_password";
+export type Channel = "email" | "sms";
+
+/**
+ * A message to one destination. `code` is set for a one-time code; `kind: "no_account"` tells a
+ * destination that a code was asked for but no account uses it (sent so that RequestOtp
+ * behaves the same whether or not the contact is known).
+ */
+export interface Notification {
+  channel: Channel;
+  /** A normalized email, or an E.164 phone. */
+  to: string;
+  kind: "code" | "no_account";
+  purpose: OtpPurpose;
+  code?: string;
+  expiresAt: Date;
+}
+
+export interface Notifier {
+  /** Delivers or throws (DependencyUnavailableError when the provider is down). */
+  send(notification: Notification): Promise<void>;
 }

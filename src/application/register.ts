@@ -6,6 +6,7 @@ import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
+import { sendCode, type Contact } from "./one-time-codes.js";
 import type { RequestContext } from "./ports.js";
 
 export interface RegisterInput {
@@ -29,8 +30,19 @@ export class Register {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      "uow" | "clock" | "ids" | "random" | "hasher" | "passwordPolicy" | "tokens" | "ipAttempts" | "settings"
-    > & { requireVerifiedContact: boolean },
+      | "uow"
+      | "clock"
+      | "ids"
+      | "random"
+      | "hasher"
+      | "passwordPolicy"
+      | "tokens"
+      | "ipAttempts"
+      | "settings"
+      | "notifier"
+      | "codeHasher"
+      | "report"
+    >,
   ) {}
 
   async execute(input: RegisterInput, ctx: RequestContext): Promise<RegisterOutput> {
@@ -55,7 +67,7 @@ export class Register {
     // Hash before the transaction: argon2 takes ~20 ms and must not hold a connection.
     const passwordHash = await this.deps.hasher.hash(password);
     const username = contacts.username as string;
-    const openFirstSession = !this.deps.requireVerifiedContact;
+    const openFirstSession = !this.deps.settings.requireVerifiedContact;
 
     const { user, opened } = await this.deps.uow.transaction(async (tx) => {
       // No read-before-insert: the unique indexes decide a race (only one of N parallel wins).
@@ -80,6 +92,7 @@ export class Register {
       return { user, opened };
     });
 
+    await this.sendVerificationCodes(user);
     if (opened === null) return { user, session: null, tokens: null };
     const access = await signAccessToken(this.deps, user, opened.session);
     return {
@@ -92,5 +105,20 @@ export class Register {
         refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
       },
     };
+  }
+
+  /**
+   * Best effort: the account exists whatever the mail or SMS provider does; a failed send is
+   * reported, and the user asks for a new code with RequestOtp.
+   */
+  private async sendVerificationCodes(user: User): Promise<void> {
+    const contacts: Contact[] = [];
+    if (user.email) contacts.push({ channel: "email", destination: user.email });
+    if (user.phone) contacts.push({ channel: "sms", destination: user.phone });
+    for (const contact of contacts) {
+      await sendCode(this.deps, contact, "verify_contact", user).catch((error: unknown) =>
+        this.deps.report(`verification code to the new ${contact.channel} not sent`, error),
+      );
+    }
   }
 }

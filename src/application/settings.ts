@@ -9,4 +9,13 @@ export interface AuthSettings {
   refreshReuseGraceSeconds: number;
   /** Longest password a login will hash; longer input is refused before argon2 runs. */
   maxPasswordLength: number;
+  /** No session at Register, and no login, until an email or phone is verified. */
+  requireVerifiedContact: boolean;
+  otp: {
+    ttlSeconds: number;
+    /** Wrong tries a code survives; the try that reaches it burns the code. */
+    maxAttempts: number;
+    /** At most one code per destination in this many seconds. */
+    resendSeconds: number;
+  };
 }

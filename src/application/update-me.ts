@@ -4,6 +4,7 @@ import type { User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { loadActiveUser } from "./get-me.js";
+import { sendCode, type Contact } from "./one-time-codes.js";
 import type { RequestContext, UserPatch } from "./ports.js";
 import type { Principal } from "./validate-token.js";
 
@@ -25,7 +26,9 @@ const PATHS: Record<string, "full_name" | "username" | "email" | "phone"> = {
 };
 
 export class UpdateMe {
-  constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids">) {}
+  constructor(
+    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "codeHasher" | "settings" | "report">,
+  ) {}
 
   async execute(input: UpdateMeInput, principal: Principal, ctx: RequestContext): Promise<User> {
     const violations = new Violations();
@@ -82,7 +85,7 @@ export class UpdateMe {
     }
     if (changed.length === 0) return user;
 
-    return this.deps.uow.transaction(async (tx) => {
+    const updated = await this.deps.uow.transaction(async (tx) => {
       const updated = await tx.users.update(user.id, patch);
       await tx.audit.record(
         auditRecord(this.deps, ctx, {
@@ -95,5 +98,15 @@ export class UpdateMe {
       );
       return updated;
     });
+    // A changed address gets a code to prove it (best effort: RequestOtp can send another).
+    const fresh: Contact[] = [];
+    if (changed.includes("email") && updated.email) fresh.push({ channel: "email", destination: updated.email });
+    if (changed.includes("phone") && updated.phone) fresh.push({ channel: "sms", destination: updated.phone });
+    for (const contact of fresh) {
+      await sendCode(this.deps, contact, "verify_contact", updated).catch((error: unknown) =>
+        this.deps.report(`verification code to the changed ${contact.channel} not sent`, error),
+      );
+    }
+    return updated;
   }
 }

@@ -12,13 +12,20 @@ import { RevokeAllSessions } from "./revoke-all-sessions.js";
 import { RevokeSession } from "./revoke-session.js";
 import { UpdateMe } from "./update-me.js";
 import { ValidateToken } from "./validate-token.js";
+import { RequestOtp } from "./request-otp.js";
+import { VerifyContact } from "./verify-contact.js";
+import { LoginWithOtp } from "./login-with-otp.js";
+import { ResetPassword } from "./reset-password.js";
+import { EnrollTotp } from "./enroll-totp.js";
+import { ConfirmTotp } from "./confirm-totp.js";
+import { DisableTotp } from "./disable-totp.js";
 
 export type UseCases = ReturnType<typeof createUseCases>;
 
 /** Every use case, built once from the core dependencies. */
-export function createUseCases(deps: CoreDeps, options: { requireVerifiedContact: boolean }) {
+export function createUseCases(deps: CoreDeps) {
   return {
-    register: new Register({ ...deps, requireVerifiedContact: options.requireVerifiedContact }),
+    register: new Register(deps),
     login: new Login(deps),
     refreshToken: new RefreshToken(deps),
     logout: new Logout(deps),
@@ -31,5 +38,12 @@ export function createUseCases(deps: CoreDeps, options: { requireVerifiedContact
     updateMe: new UpdateMe(deps),
     changePassword: new ChangePassword(deps),
     deleteMe: new DeleteMe(deps),
+    requestOtp: new RequestOtp(deps),
+    verifyContact: new VerifyContact(deps),
+    loginWithOtp: new LoginWithOtp(deps),
+    resetPassword: new ResetPassword(deps),
+    enrollTotp: new EnrollTotp(deps),
+    confirmTotp: new ConfirmTotp(deps),
+    disableTotp: new DisableTotp(deps),
   };
 }

@@ -9,7 +9,14 @@ export type AuditEventType =
   | "token.reuse_detected"
   | "session.revoked"
   | "sessions.revoked_all"
-  | "password.changed";
+  | "password.changed"
+  | "password.reset"
+  | "contact.verified"
+  | "mfa.enrolled"
+  | "mfa.enabled"
+  | "mfa.disabled"
+  | "mfa.failed"
+  | "mfa.recovery_code_used";
 
 export interface AuditEventInput {
   userId: string | null;

@@ -21,7 +21,10 @@ export type ErrorReason =
   | "RATE_LIMITED"
   | "SERVICE_UNAVAILABLE"
   | "CONTACT_NOT_VERIFIED"
-  | "PERMISSION_DENIED";
+  | "PERMISSION_DENIED"
+  | "OTP_INVALID"
+  | "MFA_INVALID"
+  | "MFA_STATE_CONFLICT";
 
 export interface FieldViolation {
   /** The request field, in the proto's snake_case (`password`, `update_mask`). */

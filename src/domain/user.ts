@@ -10,6 +10,9 @@ export interface User {
   emailVerified: boolean;
   phoneVerified: boolean;
   mfaEnabled: boolean;
+  /** Sealed TOTP secret; set from EnrollTotp on, in use once mfaEnabled. */
+  totpSecretEnc: string | null;
+  totpLastStep: number | null;
   roles: string[];
   plan: string;
   isActive: boolean;

@@ -1,6 +1,6 @@
 import type { UseCases } from "../../application/use-cases.js";
 import { AuthServiceService, type AuthServiceServer } from "../../gen/pb/auth/v1/auth_service.js";
-import { jwkToPb, principalToPb, sessionToPb, tokensToPb, userToPb } from "./mappers.js";
+import { jwkToPb, principalToPb, purposeFromPb, sessionToPb, tokensToPb, userToPb } from "./mappers.js";
 import type { Unary } from "./unary.js";
 
 /** Thin handlers: convert the request, call one use case, convert the response. */
@@ -43,5 +43,23 @@ export function authServiceHandlers(uc: UseCases, unary: Unary): AuthServiceServ
       principalToPb(await uc.validateToken.execute({ accessToken: req.accessToken })),
     ),
     getJwks: unary(s.getJwks, async () => ({ keys: (await uc.getJwks.execute()).map(jwkToPb) })),
+    requestOtp: unary(s.requestOtp, async (req, ctx) =>
+      uc.requestOtp.execute({ email: req.email, phone: req.phone, purpose: purposeFromPb(req.purpose) }, ctx.request),
+    ),
+    verifyContact: unary(s.verifyContact, async (req, ctx) => {
+      await uc.verifyContact.execute({ email: req.email, phone: req.phone, code: req.code }, ctx.request);
+      return {};
+    }),
+    loginWithOtp: unary(s.loginWithOtp, async (req, ctx) => {
+      const out = await uc.loginWithOtp.execute(
+        { email: req.email, phone: req.phone, code: req.code, mfaCode: req.mfaCode, deviceName: req.deviceName },
+        ctx.request,
+      );
+      return { user: userToPb(out.user), session: sessionToPb(out.session, out.session.id), tokens: tokensToPb(out.tokens) };
+    }),
+    resetPassword: unary(s.resetPassword, async (req, ctx) => {
+      await uc.resetPassword.execute({ email: req.email, phone: req.phone, code: req.code, newPassword: req.newPassword }, ctx.request);
+      return {};
+    }),
   };
 }

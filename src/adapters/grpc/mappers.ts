@@ -1,10 +1,10 @@
 /** Pure conversions between the core's types and the generated protobuf messages. */
 import type { IssuedTokens } from "../../application/issue-session.js";
-import type { PublicJwk } from "../../application/ports.js";
+import type { OtpPurpose as CoreOtpPurpose, PublicJwk } from "../../application/ports.js";
 import type { Principal } from "../../application/validate-token.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
-import type { ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
+import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
 import type { Jwk, Session as PbSession, TokenPair, User as PbUser } from "../../gen/pb/auth/v1/resources.js";
 
 export function userToPb(user: User): PbUser {
@@ -72,4 +72,18 @@ export function jwkToPb(jwk: PublicJwk): Jwk {
     n: jwk.n ?? "",
     e: jwk.e ?? "",
   };
+}
+
+/** The wire enum → the core's purpose; UNSPECIFIED or unknown → null (a field violation). */
+export function purposeFromPb(purpose: OtpPurpose): CoreOtpPurpose | null {
+  switch (purpose) {
+    case OtpPurpose.OTP_PURPOSE_VERIFY_CONTACT:
+      return "verify_contact";
+    case OtpPurpose.OTP_PURPOSE_LOGIN:
+      return "login";
+    case OtpPurpose.OTP_PURPOSE_RESET_PASSWORD:
+      return "reset_password";
+    default:
+      return null;
+  }
 }

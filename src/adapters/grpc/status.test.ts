@@ -7,6 +7,8 @@ import { Status } from "../../gen/pb/google/rpc/status.js";
 import { ERROR_DOMAIN, mapError, type MappedError, statusFor } from "./status.js";
 
 const REQUEST_ID = "req-0190a1b2-7c3d";
+import { ErrorReason as ProtoErrorReason } from "../../gen/pb/auth/v1/errors.js";
+
 const TYPE = "type.googleapis.com/google.rpc.";
 
 /**
@@ -32,6 +34,9 @@ const EXPECTED_CODE: Record<ErrorReason, Code> = {
   SERVICE_UNAVAILABLE: Code.UNAVAILABLE,
   CONTACT_NOT_VERIFIED: Code.FAILED_PRECONDITION,
   PERMISSION_DENIED: Code.PERMISSION_DENIED,
+  OTP_INVALID: Code.UNAUTHENTICATED,
+  MFA_INVALID: Code.UNAUTHENTICATED,
+  MFA_STATE_CONFLICT: Code.FAILED_PRECONDITION,
 };
 const ALL_REASONS = Object.keys(EXPECTED_CODE) as ErrorReason[];
 
@@ -89,8 +94,11 @@ function domainError(reason: ErrorReason): DomainError {
 }
 
 describe("mapError — every ErrorReason (security.md 29, api.md Errors)", () => {
-  it("lists the same reasons as errors.ts (guard for the table above)", () => {
-    expect(ALL_REASONS).toHaveLength(18);
+  it("covers every reason of the contract's ErrorReason enum (errors.proto)", () => {
+    // Reasons only the transport produces, never a use case.
+    const wireOnly = ["ERROR_REASON_UNSPECIFIED", "UNRECOGNIZED", "MESSAGE_TOO_LARGE", "DEADLINE_EXCEEDED", "INTERNAL_ERROR"];
+    const proto = Object.keys(ProtoErrorReason).filter((k) => Number.isNaN(Number(k)) && !wireOnly.includes(k));
+    expect([...ALL_REASONS].sort()).toEqual(proto.sort());
   });
 
   describe.each(ALL_REASONS)("%s", (reason) => {

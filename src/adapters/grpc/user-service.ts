@@ -33,5 +33,13 @@ export function userServiceHandlers(uc: UseCases, unary: Unary): UserServiceServ
       await uc.deleteMe.execute(requirePrincipal(ctx), ctx.request);
       return {};
     }),
+    enrollTotp: unary(s.enrollTotp, async (_req, ctx) => uc.enrollTotp.execute(requirePrincipal(ctx), ctx.request)),
+    confirmTotp: unary(s.confirmTotp, async (req, ctx) => ({
+      recoveryCodes: await uc.confirmTotp.execute({ code: req.code }, requirePrincipal(ctx), ctx.request),
+    })),
+    disableTotp: unary(s.disableTotp, async (req, ctx) => {
+      await uc.disableTotp.execute({ code: req.code, password: req.password }, requirePrincipal(ctx), ctx.request);
+      return {};
+    }),
   };
 }

@@ -5,9 +5,10 @@
 import type { AuditEventType } from "../../domain/audit.js";
 import type { RefreshTokenRecord, Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
-import type { AuditRecord, StoredSigningKey } from "../../application/ports.js";
+import type { AuditRecord, Channel, OtpCodeRecord, OtpPurpose, StoredSigningKey } from "../../application/ports.js";
 import type {
   AuditEvent as AuditEventRow,
+  OtpCode as OtpCodeRow,
   Prisma,
   RefreshToken as RefreshTokenRow,
   Session as SessionRow,
@@ -15,7 +16,6 @@ import type {
   User as UserRow,
 } from "../../gen/prisma/client.js";
 
-/** The encrypted TOTP secret stays in the database layer: it is not part of the entity. */
 export function toUser(row: UserRow): User {
   return {
     id: row.id,
@@ -28,6 +28,8 @@ export function toUser(row: UserRow): User {
     emailVerified: row.emailVerified,
     phoneVerified: row.phoneVerified,
     mfaEnabled: row.mfaEnabled,
+    totpSecretEnc: row.totpSecretEnc,
+    totpLastStep: row.totpLastStep,
     // Prisma types list columns as nullable; a NULL array means "no roles".
     roles: [...((row.roles as string[] | null) ?? [])],
     plan: row.plan,
@@ -131,4 +133,19 @@ export function toSigningKey(row: SigningKeyRow): StoredSigningKey {
  */
 export function toJsonObject(value: Record<string, unknown>): Prisma.InputJsonObject {
   return JSON.parse(JSON.stringify(value)) as Prisma.InputJsonObject;
+}
+
+export function toOtpCode(row: OtpCodeRow): OtpCodeRecord {
+  return {
+    id: row.id,
+    userId: row.userId,
+    purpose: row.purpose as OtpPurpose,
+    channel: row.channel as Channel,
+    destination: row.destination,
+    codeHash: row.codeHash,
+    attempts: row.attempts,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    consumedAt: row.consumedAt,
+  };
 }

@@ -8,6 +8,8 @@
 import type { Repositories, UnitOfWork } from "../../application/ports.js";
 import type { Prisma, PrismaClient } from "../../gen/prisma/client.js";
 import { PrismaAuditLog } from "./audit-log.js";
+import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
+import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
 import { translatePrismaError } from "./errors.js";
 import { PrismaRefreshTokenRepository } from "./refresh-token-repository.js";
 import { PrismaSessionRepository } from "./session-repository.js";
@@ -25,6 +27,8 @@ export function createPrismaRepositories(client: Prisma.TransactionClient): Repo
     sessions: new PrismaSessionRepository(client),
     refreshTokens: new PrismaRefreshTokenRepository(client),
     audit: new PrismaAuditLog(client),
+    otpCodes: new PrismaOtpCodeRepository(client),
+    recoveryCodes: new PrismaRecoveryCodeRepository(client),
   };
 }
 
@@ -33,6 +37,8 @@ export class PrismaUnitOfWork implements UnitOfWork {
   readonly sessions: Repositories["sessions"];
   readonly refreshTokens: Repositories["refreshTokens"];
   readonly audit: Repositories["audit"];
+  readonly otpCodes: Repositories["otpCodes"];
+  readonly recoveryCodes: Repositories["recoveryCodes"];
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -43,6 +49,8 @@ export class PrismaUnitOfWork implements UnitOfWork {
     this.sessions = root.sessions;
     this.refreshTokens = root.refreshTokens;
     this.audit = root.audit;
+    this.otpCodes = root.otpCodes;
+    this.recoveryCodes = root.recoveryCodes;
   }
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

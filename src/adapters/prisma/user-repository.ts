@@ -66,10 +66,24 @@ export class PrismaUserRepository implements UserRepository {
           isActive: patch.isActive,
           deletedAt: patch.deletedAt,
           lastLoginAt: patch.lastLoginAt,
+          mfaEnabled: patch.mfaEnabled,
+          totpSecretEnc: patch.totpSecretEnc,
+          totpLastStep: patch.totpLastStep,
           updatedAt: patch.updatedAt,
         },
       }),
     );
     return toUser(row);
+  }
+
+  async advanceTotpStep(id: string, step: number): Promise<boolean> {
+    // One conditional update: of two logins racing with the same code, one moves the step.
+    const { count } = await withPrismaErrors(() =>
+      this.db.user.updateMany({
+        where: { id, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+        data: { totpLastStep: step },
+      }),
+    );
+    return count === 1;
   }
 }

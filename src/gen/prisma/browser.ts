@@ -42,3 +42,22 @@ export type AuditEvent = Prisma.AuditEventModel
  * 
  */
 export type SigningKey = Prisma.SigningKeyModel
+/**
+ * Model OtpCode
+ * One-time codes sent to an email or phone. Only a keyed hash (HMAC-SHA-256) of the code is
+ * kept. A row is also written for a destination no account uses (user_id NULL, a code that can
+ * never verify): it records the send, so the resend limit and the timing are the same whether
+ * or not the contact is known.
+ */
+export type OtpCode = Prisma.OtpCodeModel
+/**
+ * Model RecoveryCode
+ * Single-use second-factor recovery codes; only a keyed hash is kept.
+ */
+export type RecoveryCode = Prisma.RecoveryCodeModel
+/**
+ * Model AppSecret
+ * Server-side secrets made at first start and shared by every instance (e.g. the OTP HMAC
+ * key). Sealed with CRYPTO__ENCRYPTION_KEY when it is set.
+ */
+export type AppSecret = Prisma.AppSecretModel

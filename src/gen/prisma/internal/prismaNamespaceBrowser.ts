@@ -55,7 +55,10 @@ export const ModelName = {
   Session: 'Session',
   RefreshToken: 'RefreshToken',
   AuditEvent: 'AuditEvent',
-  SigningKey: 'SigningKey'
+  SigningKey: 'SigningKey',
+  OtpCode: 'OtpCode',
+  RecoveryCode: 'RecoveryCode',
+  AppSecret: 'AppSecret'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -86,6 +89,7 @@ export const UserScalarFieldEnum = {
   phoneVerified: 'phoneVerified',
   mfaEnabled: 'mfaEnabled',
   totpSecretEnc: 'totpSecretEnc',
+  totpLastStep: 'totpLastStep',
   roles: 'roles',
   plan: 'plan',
   isActive: 'isActive',
@@ -158,6 +162,42 @@ export const SigningKeyScalarFieldEnum = {
 } as const
 
 export type SigningKeyScalarFieldEnum = (typeof SigningKeyScalarFieldEnum)[keyof typeof SigningKeyScalarFieldEnum]
+
+
+export const OtpCodeScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  purpose: 'purpose',
+  channel: 'channel',
+  destination: 'destination',
+  codeHash: 'codeHash',
+  attempts: 'attempts',
+  createdAt: 'createdAt',
+  expiresAt: 'expiresAt',
+  consumedAt: 'consumedAt'
+} as const
+
+export type OtpCodeScalarFieldEnum = (typeof OtpCodeScalarFieldEnum)[keyof typeof OtpCodeScalarFieldEnum]
+
+
+export const RecoveryCodeScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  codeHash: 'codeHash',
+  createdAt: 'createdAt',
+  usedAt: 'usedAt'
+} as const
+
+export type RecoveryCodeScalarFieldEnum = (typeof RecoveryCodeScalarFieldEnum)[keyof typeof RecoveryCodeScalarFieldEnum]
+
+
+export const AppSecretScalarFieldEnum = {
+  name: 'name',
+  value: 'value',
+  createdAt: 'createdAt'
+} as const
+
+export type AppSecretScalarFieldEnum = (typeof AppSecretScalarFieldEnum)[keyof typeof AppSecretScalarFieldEnum]
 
 
 export const SortOrder = {

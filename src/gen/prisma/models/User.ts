@@ -20,8 +20,18 @@ export type UserModel = runtime.Types.Result.DefaultSelection<Prisma.$UserPayloa
 
 export type AggregateUser = {
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
+}
+
+export type UserAvgAggregateOutputType = {
+  totpLastStep: number | null
+}
+
+export type UserSumAggregateOutputType = {
+  totpLastStep: number | null
 }
 
 export type UserMinAggregateOutputType = {
@@ -36,6 +46,7 @@ export type UserMinAggregateOutputType = {
   phoneVerified: boolean | null
   mfaEnabled: boolean | null
   totpSecretEnc: string | null
+  totpLastStep: number | null
   plan: string | null
   isActive: boolean | null
   deletedAt: Date | null
@@ -56,6 +67,7 @@ export type UserMaxAggregateOutputType = {
   phoneVerified: boolean | null
   mfaEnabled: boolean | null
   totpSecretEnc: string | null
+  totpLastStep: number | null
   plan: string | null
   isActive: boolean | null
   deletedAt: Date | null
@@ -76,6 +88,7 @@ export type UserCountAggregateOutputType = {
   phoneVerified: number
   mfaEnabled: number
   totpSecretEnc: number
+  totpLastStep: number
   roles: number
   plan: number
   isActive: number
@@ -86,6 +99,14 @@ export type UserCountAggregateOutputType = {
   _all: number
 }
 
+
+export type UserAvgAggregateInputType = {
+  totpLastStep?: true
+}
+
+export type UserSumAggregateInputType = {
+  totpLastStep?: true
+}
 
 export type UserMinAggregateInputType = {
   id?: true
@@ -99,6 +120,7 @@ export type UserMinAggregateInputType = {
   phoneVerified?: true
   mfaEnabled?: true
   totpSecretEnc?: true
+  totpLastStep?: true
   plan?: true
   isActive?: true
   deletedAt?: true
@@ -119,6 +141,7 @@ export type UserMaxAggregateInputType = {
   phoneVerified?: true
   mfaEnabled?: true
   totpSecretEnc?: true
+  totpLastStep?: true
   plan?: true
   isActive?: true
   deletedAt?: true
@@ -139,6 +162,7 @@ export type UserCountAggregateInputType = {
   phoneVerified?: true
   mfaEnabled?: true
   totpSecretEnc?: true
+  totpLastStep?: true
   roles?: true
   plan?: true
   isActive?: true
@@ -187,6 +211,18 @@ export type UserAggregateArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: UserAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: UserSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: UserMinAggregateInputType
@@ -217,6 +253,8 @@ export type UserGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalArg
   take?: number
   skip?: number
   _count?: UserCountAggregateInputType | true
+  _avg?: UserAvgAggregateInputType
+  _sum?: UserSumAggregateInputType
   _min?: UserMinAggregateInputType
   _max?: UserMaxAggregateInputType
 }
@@ -233,6 +271,7 @@ export type UserGroupByOutputType = {
   phoneVerified: boolean
   mfaEnabled: boolean
   totpSecretEnc: string | null
+  totpLastStep: number | null
   roles: string[]
   plan: string
   isActive: boolean
@@ -241,6 +280,8 @@ export type UserGroupByOutputType = {
   updatedAt: Date
   lastLoginAt: Date | null
   _count: UserCountAggregateOutputType | null
+  _avg: UserAvgAggregateOutputType | null
+  _sum: UserSumAggregateOutputType | null
   _min: UserMinAggregateOutputType | null
   _max: UserMaxAggregateOutputType | null
 }
@@ -275,6 +316,7 @@ export type UserWhereInput = {
   phoneVerified?: Prisma.BoolFilter<"User"> | boolean
   mfaEnabled?: Prisma.BoolFilter<"User"> | boolean
   totpSecretEnc?: Prisma.StringNullableFilter<"User"> | string | null
+  totpLastStep?: Prisma.IntNullableFilter<"User"> | number | null
   roles?: Prisma.StringNullableListFilter<"User">
   plan?: Prisma.StringFilter<"User"> | string
   isActive?: Prisma.BoolFilter<"User"> | boolean
@@ -284,6 +326,8 @@ export type UserWhereInput = {
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   sessions?: Prisma.SessionListRelationFilter
   auditEvents?: Prisma.AuditEventListRelationFilter
+  otpCodes?: Prisma.OtpCodeListRelationFilter
+  recoveryCodes?: Prisma.RecoveryCodeListRelationFilter
 }
 
 export type UserOrderByWithRelationInput = {
@@ -298,6 +342,7 @@ export type UserOrderByWithRelationInput = {
   phoneVerified?: Prisma.SortOrder
   mfaEnabled?: Prisma.SortOrder
   totpSecretEnc?: Prisma.SortOrderInput | Prisma.SortOrder
+  totpLastStep?: Prisma.SortOrderInput | Prisma.SortOrder
   roles?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
@@ -307,6 +352,8 @@ export type UserOrderByWithRelationInput = {
   lastLoginAt?: Prisma.SortOrderInput | Prisma.SortOrder
   sessions?: Prisma.SessionOrderByRelationAggregateInput
   auditEvents?: Prisma.AuditEventOrderByRelationAggregateInput
+  otpCodes?: Prisma.OtpCodeOrderByRelationAggregateInput
+  recoveryCodes?: Prisma.RecoveryCodeOrderByRelationAggregateInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -324,6 +371,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   phoneVerified?: Prisma.BoolFilter<"User"> | boolean
   mfaEnabled?: Prisma.BoolFilter<"User"> | boolean
   totpSecretEnc?: Prisma.StringNullableFilter<"User"> | string | null
+  totpLastStep?: Prisma.IntNullableFilter<"User"> | number | null
   roles?: Prisma.StringNullableListFilter<"User">
   plan?: Prisma.StringFilter<"User"> | string
   isActive?: Prisma.BoolFilter<"User"> | boolean
@@ -333,6 +381,8 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
   sessions?: Prisma.SessionListRelationFilter
   auditEvents?: Prisma.AuditEventListRelationFilter
+  otpCodes?: Prisma.OtpCodeListRelationFilter
+  recoveryCodes?: Prisma.RecoveryCodeListRelationFilter
 }, "id" | "usernameNormalized" | "email" | "phone">
 
 export type UserOrderByWithAggregationInput = {
@@ -347,6 +397,7 @@ export type UserOrderByWithAggregationInput = {
   phoneVerified?: Prisma.SortOrder
   mfaEnabled?: Prisma.SortOrder
   totpSecretEnc?: Prisma.SortOrderInput | Prisma.SortOrder
+  totpLastStep?: Prisma.SortOrderInput | Prisma.SortOrder
   roles?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
@@ -355,8 +406,10 @@ export type UserOrderByWithAggregationInput = {
   updatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.UserCountOrderByAggregateInput
+  _avg?: Prisma.UserAvgOrderByAggregateInput
   _max?: Prisma.UserMaxOrderByAggregateInput
   _min?: Prisma.UserMinOrderByAggregateInput
+  _sum?: Prisma.UserSumOrderByAggregateInput
 }
 
 export type UserScalarWhereWithAggregatesInput = {
@@ -374,6 +427,7 @@ export type UserScalarWhereWithAggregatesInput = {
   phoneVerified?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   mfaEnabled?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
   totpSecretEnc?: Prisma.StringNullableWithAggregatesFilter<"User"> | string | null
+  totpLastStep?: Prisma.IntNullableWithAggregatesFilter<"User"> | number | null
   roles?: Prisma.StringNullableListFilter<"User">
   plan?: Prisma.StringWithAggregatesFilter<"User"> | string
   isActive?: Prisma.BoolWithAggregatesFilter<"User"> | boolean
@@ -395,6 +449,7 @@ export type UserCreateInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -404,6 +459,8 @@ export type UserCreateInput = {
   lastLoginAt?: Date | string | null
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
   auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -418,6 +475,7 @@ export type UserUncheckedCreateInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -427,6 +485,8 @@ export type UserUncheckedCreateInput = {
   lastLoginAt?: Date | string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
   auditEvents?: Prisma.AuditEventUncheckedCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeUncheckedCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserUpdateInput = {
@@ -441,6 +501,7 @@ export type UserUpdateInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -450,6 +511,8 @@ export type UserUpdateInput = {
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
   auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -464,6 +527,7 @@ export type UserUncheckedUpdateInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -473,6 +537,8 @@ export type UserUncheckedUpdateInput = {
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
   auditEvents?: Prisma.AuditEventUncheckedUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUncheckedUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateManyInput = {
@@ -487,6 +553,7 @@ export type UserCreateManyInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -508,6 +575,7 @@ export type UserUpdateManyMutationInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -529,6 +597,7 @@ export type UserUncheckedUpdateManyInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -558,6 +627,7 @@ export type UserCountOrderByAggregateInput = {
   phoneVerified?: Prisma.SortOrder
   mfaEnabled?: Prisma.SortOrder
   totpSecretEnc?: Prisma.SortOrder
+  totpLastStep?: Prisma.SortOrder
   roles?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
@@ -565,6 +635,10 @@ export type UserCountOrderByAggregateInput = {
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+}
+
+export type UserAvgOrderByAggregateInput = {
+  totpLastStep?: Prisma.SortOrder
 }
 
 export type UserMaxOrderByAggregateInput = {
@@ -579,6 +653,7 @@ export type UserMaxOrderByAggregateInput = {
   phoneVerified?: Prisma.SortOrder
   mfaEnabled?: Prisma.SortOrder
   totpSecretEnc?: Prisma.SortOrder
+  totpLastStep?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
@@ -599,12 +674,17 @@ export type UserMinOrderByAggregateInput = {
   phoneVerified?: Prisma.SortOrder
   mfaEnabled?: Prisma.SortOrder
   totpSecretEnc?: Prisma.SortOrder
+  totpLastStep?: Prisma.SortOrder
   plan?: Prisma.SortOrder
   isActive?: Prisma.SortOrder
   deletedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   lastLoginAt?: Prisma.SortOrder
+}
+
+export type UserSumOrderByAggregateInput = {
+  totpLastStep?: Prisma.SortOrder
 }
 
 export type UserScalarRelationFilter = {
@@ -631,6 +711,14 @@ export type NullableStringFieldUpdateOperationsInput = {
 
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
+}
+
+export type NullableIntFieldUpdateOperationsInput = {
+  set?: number | null
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
 }
 
 export type UserUpdaterolesInput = {
@@ -676,6 +764,36 @@ export type UserUpdateOneWithoutAuditEventsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutAuditEventsInput, Prisma.UserUpdateWithoutAuditEventsInput>, Prisma.UserUncheckedUpdateWithoutAuditEventsInput>
 }
 
+export type UserCreateNestedOneWithoutOtpCodesInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutOtpCodesInput, Prisma.UserUncheckedCreateWithoutOtpCodesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutOtpCodesInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneWithoutOtpCodesNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutOtpCodesInput, Prisma.UserUncheckedCreateWithoutOtpCodesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutOtpCodesInput
+  upsert?: Prisma.UserUpsertWithoutOtpCodesInput
+  disconnect?: Prisma.UserWhereInput | boolean
+  delete?: Prisma.UserWhereInput | boolean
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutOtpCodesInput, Prisma.UserUpdateWithoutOtpCodesInput>, Prisma.UserUncheckedUpdateWithoutOtpCodesInput>
+}
+
+export type UserCreateNestedOneWithoutRecoveryCodesInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutRecoveryCodesInput, Prisma.UserUncheckedCreateWithoutRecoveryCodesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutRecoveryCodesInput
+  connect?: Prisma.UserWhereUniqueInput
+}
+
+export type UserUpdateOneRequiredWithoutRecoveryCodesNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutRecoveryCodesInput, Prisma.UserUncheckedCreateWithoutRecoveryCodesInput>
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutRecoveryCodesInput
+  upsert?: Prisma.UserUpsertWithoutRecoveryCodesInput
+  connect?: Prisma.UserWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutRecoveryCodesInput, Prisma.UserUpdateWithoutRecoveryCodesInput>, Prisma.UserUncheckedUpdateWithoutRecoveryCodesInput>
+}
+
 export type UserCreateWithoutSessionsInput = {
   id: string
   username: string
@@ -688,6 +806,7 @@ export type UserCreateWithoutSessionsInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -696,6 +815,8 @@ export type UserCreateWithoutSessionsInput = {
   updatedAt: Date | string
   lastLoginAt?: Date | string | null
   auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -710,6 +831,7 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -718,6 +840,8 @@ export type UserUncheckedCreateWithoutSessionsInput = {
   updatedAt: Date | string
   lastLoginAt?: Date | string | null
   auditEvents?: Prisma.AuditEventUncheckedCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeUncheckedCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutSessionsInput = {
@@ -748,6 +872,7 @@ export type UserUpdateWithoutSessionsInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -756,6 +881,8 @@ export type UserUpdateWithoutSessionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -770,6 +897,7 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -778,6 +906,8 @@ export type UserUncheckedUpdateWithoutSessionsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   auditEvents?: Prisma.AuditEventUncheckedUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUncheckedUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedUpdateManyWithoutUserNestedInput
 }
 
 export type UserCreateWithoutAuditEventsInput = {
@@ -792,6 +922,7 @@ export type UserCreateWithoutAuditEventsInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -800,6 +931,8 @@ export type UserCreateWithoutAuditEventsInput = {
   updatedAt: Date | string
   lastLoginAt?: Date | string | null
   sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
 }
 
 export type UserUncheckedCreateWithoutAuditEventsInput = {
@@ -814,6 +947,7 @@ export type UserUncheckedCreateWithoutAuditEventsInput = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: string | null
+  totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
   plan?: string
   isActive?: boolean
@@ -822,6 +956,8 @@ export type UserUncheckedCreateWithoutAuditEventsInput = {
   updatedAt: Date | string
   lastLoginAt?: Date | string | null
   sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeUncheckedCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedCreateNestedManyWithoutUserInput
 }
 
 export type UserCreateOrConnectWithoutAuditEventsInput = {
@@ -852,6 +988,7 @@ export type UserUpdateWithoutAuditEventsInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -860,6 +997,8 @@ export type UserUpdateWithoutAuditEventsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAuditEventsInput = {
@@ -874,6 +1013,7 @@ export type UserUncheckedUpdateWithoutAuditEventsInput = {
   phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
   mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
   plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -882,6 +1022,240 @@ export type UserUncheckedUpdateWithoutAuditEventsInput = {
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUncheckedUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutOtpCodesInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  plan?: string
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutOtpCodesInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  plan?: string
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  auditEvents?: Prisma.AuditEventUncheckedCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutOtpCodesInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutOtpCodesInput, Prisma.UserUncheckedCreateWithoutOtpCodesInput>
+}
+
+export type UserUpsertWithoutOtpCodesInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutOtpCodesInput, Prisma.UserUncheckedUpdateWithoutOtpCodesInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutOtpCodesInput, Prisma.UserUncheckedCreateWithoutOtpCodesInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutOtpCodesInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutOtpCodesInput, Prisma.UserUncheckedUpdateWithoutOtpCodesInput>
+}
+
+export type UserUpdateWithoutOtpCodesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  plan?: Prisma.StringFieldUpdateOperationsInput | string
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutOtpCodesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  plan?: Prisma.StringFieldUpdateOperationsInput | string
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  auditEvents?: Prisma.AuditEventUncheckedUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutRecoveryCodesInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  plan?: string
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutRecoveryCodesInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  plan?: string
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  auditEvents?: Prisma.AuditEventUncheckedCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutRecoveryCodesInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutRecoveryCodesInput, Prisma.UserUncheckedCreateWithoutRecoveryCodesInput>
+}
+
+export type UserUpsertWithoutRecoveryCodesInput = {
+  update: Prisma.XOR<Prisma.UserUpdateWithoutRecoveryCodesInput, Prisma.UserUncheckedUpdateWithoutRecoveryCodesInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutRecoveryCodesInput, Prisma.UserUncheckedCreateWithoutRecoveryCodesInput>
+  where?: Prisma.UserWhereInput
+}
+
+export type UserUpdateToOneWithWhereWithoutRecoveryCodesInput = {
+  where?: Prisma.UserWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutRecoveryCodesInput, Prisma.UserUncheckedUpdateWithoutRecoveryCodesInput>
+}
+
+export type UserUpdateWithoutRecoveryCodesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  plan?: Prisma.StringFieldUpdateOperationsInput | string
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutRecoveryCodesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  plan?: Prisma.StringFieldUpdateOperationsInput | string
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  auditEvents?: Prisma.AuditEventUncheckedUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUncheckedUpdateManyWithoutUserNestedInput
 }
 
 
@@ -892,11 +1266,15 @@ export type UserUncheckedUpdateWithoutAuditEventsInput = {
 export type UserCountOutputType = {
   sessions: number
   auditEvents: number
+  otpCodes: number
+  recoveryCodes: number
 }
 
 export type UserCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   sessions?: boolean | UserCountOutputTypeCountSessionsArgs
   auditEvents?: boolean | UserCountOutputTypeCountAuditEventsArgs
+  otpCodes?: boolean | UserCountOutputTypeCountOtpCodesArgs
+  recoveryCodes?: boolean | UserCountOutputTypeCountRecoveryCodesArgs
 }
 
 /**
@@ -923,6 +1301,20 @@ export type UserCountOutputTypeCountAuditEventsArgs<ExtArgs extends runtime.Type
   where?: Prisma.AuditEventWhereInput
 }
 
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountOtpCodesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.OtpCodeWhereInput
+}
+
+/**
+ * UserCountOutputType without action
+ */
+export type UserCountOutputTypeCountRecoveryCodesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.RecoveryCodeWhereInput
+}
+
 
 export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -936,6 +1328,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: boolean
+  totpLastStep?: boolean
   roles?: boolean
   plan?: boolean
   isActive?: boolean
@@ -945,6 +1338,8 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   lastLoginAt?: boolean
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
   auditEvents?: boolean | Prisma.User$auditEventsArgs<ExtArgs>
+  otpCodes?: boolean | Prisma.User$otpCodesArgs<ExtArgs>
+  recoveryCodes?: boolean | Prisma.User$recoveryCodesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -960,6 +1355,7 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: boolean
+  totpLastStep?: boolean
   roles?: boolean
   plan?: boolean
   isActive?: boolean
@@ -981,6 +1377,7 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: boolean
+  totpLastStep?: boolean
   roles?: boolean
   plan?: boolean
   isActive?: boolean
@@ -1002,6 +1399,7 @@ export type UserSelectScalar = {
   phoneVerified?: boolean
   mfaEnabled?: boolean
   totpSecretEnc?: boolean
+  totpLastStep?: boolean
   roles?: boolean
   plan?: boolean
   isActive?: boolean
@@ -1011,10 +1409,12 @@ export type UserSelectScalar = {
   lastLoginAt?: boolean
 }
 
-export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "username" | "usernameNormalized" | "email" | "phone" | "fullName" | "passwordHash" | "emailVerified" | "phoneVerified" | "mfaEnabled" | "totpSecretEnc" | "roles" | "plan" | "isActive" | "deletedAt" | "createdAt" | "updatedAt" | "lastLoginAt", ExtArgs["result"]["user"]>
+export type UserOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "username" | "usernameNormalized" | "email" | "phone" | "fullName" | "passwordHash" | "emailVerified" | "phoneVerified" | "mfaEnabled" | "totpSecretEnc" | "totpLastStep" | "roles" | "plan" | "isActive" | "deletedAt" | "createdAt" | "updatedAt" | "lastLoginAt", ExtArgs["result"]["user"]>
 export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   sessions?: boolean | Prisma.User$sessionsArgs<ExtArgs>
   auditEvents?: boolean | Prisma.User$auditEventsArgs<ExtArgs>
+  otpCodes?: boolean | Prisma.User$otpCodesArgs<ExtArgs>
+  recoveryCodes?: boolean | Prisma.User$recoveryCodesArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1025,6 +1425,8 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   objects: {
     sessions: Prisma.$SessionPayload<ExtArgs>[]
     auditEvents: Prisma.$AuditEventPayload<ExtArgs>[]
+    otpCodes: Prisma.$OtpCodePayload<ExtArgs>[]
+    recoveryCodes: Prisma.$RecoveryCodePayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1056,6 +1458,10 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
      * TOTP secret, encrypted by the application.
      */
     totpSecretEnc: string | null
+    /**
+     * The last TOTP time step accepted: a code is never accepted twice (replay).
+     */
+    totpLastStep: number | null
     roles: string[]
     plan: string
     isActive: boolean
@@ -1462,6 +1868,8 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   readonly [Symbol.toStringTag]: "PrismaPromise"
   sessions<T extends Prisma.User$sessionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$sessionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SessionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   auditEvents<T extends Prisma.User$auditEventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$auditEventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$AuditEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  otpCodes<T extends Prisma.User$otpCodesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$otpCodesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$OtpCodePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  recoveryCodes<T extends Prisma.User$recoveryCodesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$recoveryCodesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RecoveryCodePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1502,6 +1910,7 @@ export interface UserFieldRefs {
   readonly phoneVerified: Prisma.FieldRef<"User", 'Boolean'>
   readonly mfaEnabled: Prisma.FieldRef<"User", 'Boolean'>
   readonly totpSecretEnc: Prisma.FieldRef<"User", 'String'>
+  readonly totpLastStep: Prisma.FieldRef<"User", 'Int'>
   readonly roles: Prisma.FieldRef<"User", 'String[]'>
   readonly plan: Prisma.FieldRef<"User", 'String'>
   readonly isActive: Prisma.FieldRef<"User", 'Boolean'>
@@ -1947,6 +2356,54 @@ export type User$auditEventsArgs<ExtArgs extends runtime.Types.Extensions.Intern
   take?: number
   skip?: number
   distinct?: Prisma.AuditEventScalarFieldEnum | Prisma.AuditEventScalarFieldEnum[]
+}
+
+/**
+ * User.otpCodes
+ */
+export type User$otpCodesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the OtpCode
+   */
+  select?: Prisma.OtpCodeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the OtpCode
+   */
+  omit?: Prisma.OtpCodeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.OtpCodeInclude<ExtArgs> | null
+  where?: Prisma.OtpCodeWhereInput
+  orderBy?: Prisma.OtpCodeOrderByWithRelationInput | Prisma.OtpCodeOrderByWithRelationInput[]
+  cursor?: Prisma.OtpCodeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.OtpCodeScalarFieldEnum | Prisma.OtpCodeScalarFieldEnum[]
+}
+
+/**
+ * User.recoveryCodes
+ */
+export type User$recoveryCodesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the RecoveryCode
+   */
+  select?: Prisma.RecoveryCodeSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the RecoveryCode
+   */
+  omit?: Prisma.RecoveryCodeOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.RecoveryCodeInclude<ExtArgs> | null
+  where?: Prisma.RecoveryCodeWhereInput
+  orderBy?: Prisma.RecoveryCodeOrderByWithRelationInput | Prisma.RecoveryCodeOrderByWithRelationInput[]
+  cursor?: Prisma.RecoveryCodeWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.RecoveryCodeScalarFieldEnum | Prisma.RecoveryCodeScalarFieldEnum[]
 }
 
 /**

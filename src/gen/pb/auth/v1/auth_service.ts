@@ -25,6 +25,107 @@ export const protobufPackage = "auth.v1";
 
 export const protobufFileName = "auth/v1/auth_service.proto";
 
+/** What a one-time code may be used for; a code of one purpose never works for another. */
+export enum OtpPurpose {
+  OTP_PURPOSE_UNSPECIFIED = 0,
+  OTP_PURPOSE_VERIFY_CONTACT = 1,
+  OTP_PURPOSE_LOGIN = 2,
+  OTP_PURPOSE_RESET_PASSWORD = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function otpPurposeFromJSON(object: any): OtpPurpose {
+  switch (object) {
+    case 0:
+    case "OTP_PURPOSE_UNSPECIFIED":
+      return OtpPurpose.OTP_PURPOSE_UNSPECIFIED;
+    case 1:
+    case "OTP_PURPOSE_VERIFY_CONTACT":
+      return OtpPurpose.OTP_PURPOSE_VERIFY_CONTACT;
+    case 2:
+    case "OTP_PURPOSE_LOGIN":
+      return OtpPurpose.OTP_PURPOSE_LOGIN;
+    case 3:
+    case "OTP_PURPOSE_RESET_PASSWORD":
+      return OtpPurpose.OTP_PURPOSE_RESET_PASSWORD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OtpPurpose.UNRECOGNIZED;
+  }
+}
+
+export function otpPurposeToJSON(object: OtpPurpose): string {
+  switch (object) {
+    case OtpPurpose.OTP_PURPOSE_UNSPECIFIED:
+      return "OTP_PURPOSE_UNSPECIFIED";
+    case OtpPurpose.OTP_PURPOSE_VERIFY_CONTACT:
+      return "OTP_PURPOSE_VERIFY_CONTACT";
+    case OtpPurpose.OTP_PURPOSE_LOGIN:
+      return "OTP_PURPOSE_LOGIN";
+    case OtpPurpose.OTP_PURPOSE_RESET_PASSWORD:
+      return "OTP_PURPOSE_RESET_PASSWORD";
+    case OtpPurpose.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface RequestOtpRequest {
+  email?:
+    | string
+    | undefined;
+  /** E.164. */
+  phone?: string | undefined;
+  purpose: OtpPurpose;
+}
+
+export interface RequestOtpResponse {
+  /** When a code sent now expires (the same answer whether or not the contact is known). */
+  expiresAt:
+    | Date
+    | undefined;
+  /** Seconds before another code may be requested for this destination. */
+  resendAfterSeconds: number;
+}
+
+export interface VerifyContactRequest {
+  email?: string | undefined;
+  phone?:
+    | string
+    | undefined;
+  /** The 6-digit code. */
+  code: string;
+}
+
+export interface VerifyContactResponse {
+}
+
+export interface LoginWithOtpRequest {
+  email?: string | undefined;
+  phone?: string | undefined;
+  code: string;
+  /** The second factor (TOTP or a recovery code), when the account has one. */
+  mfaCode: string;
+  deviceName: string;
+}
+
+export interface LoginWithOtpResponse {
+  user: User | undefined;
+  session: Session | undefined;
+  tokens: TokenPair | undefined;
+}
+
+export interface ResetPasswordRequest {
+  email?: string | undefined;
+  phone?: string | undefined;
+  code: string;
+  newPassword: string;
+}
+
+export interface ResetPasswordResponse {
+}
+
 export interface RegisterRequest {
   /** 3-32 characters of letters, digits, `_`, `.` and `-`; unique case-insensitively. */
   username: string;
@@ -98,6 +199,772 @@ export interface GetJwksRequest {
 export interface GetJwksResponse {
   keys: Jwk[];
 }
+
+function createBaseRequestOtpRequest(): RequestOtpRequest {
+  return { email: undefined, phone: undefined, purpose: 0 };
+}
+
+export const RequestOtpRequest: MessageFns<RequestOtpRequest> = {
+  encode(message: RequestOtpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== undefined) {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.phone !== undefined) {
+      writer.uint32(18).string(message.phone);
+    }
+    if (message.purpose !== 0) {
+      writer.uint32(24).int32(message.purpose);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestOtpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestOtpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.purpose = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestOtpRequest {
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : undefined,
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : undefined,
+      purpose: isSet(object.purpose) ? otpPurposeFromJSON(object.purpose) : 0,
+    };
+  },
+
+  toJSON(message: RequestOtpRequest): unknown {
+    const obj: any = {};
+    if (message.email !== undefined) {
+      obj.email = message.email;
+    }
+    if (message.phone !== undefined) {
+      obj.phone = message.phone;
+    }
+    if (message.purpose !== 0) {
+      obj.purpose = otpPurposeToJSON(message.purpose);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestOtpRequest>): RequestOtpRequest {
+    return RequestOtpRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestOtpRequest>): RequestOtpRequest {
+    const message = createBaseRequestOtpRequest();
+    message.email = object.email ?? undefined;
+    message.phone = object.phone ?? undefined;
+    message.purpose = object.purpose ?? 0;
+    return message;
+  },
+};
+
+function createBaseRequestOtpResponse(): RequestOtpResponse {
+  return { expiresAt: undefined, resendAfterSeconds: 0 };
+}
+
+export const RequestOtpResponse: MessageFns<RequestOtpResponse> = {
+  encode(message: RequestOtpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(10).fork()).join();
+    }
+    if (message.resendAfterSeconds !== 0) {
+      writer.uint32(16).int32(message.resendAfterSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RequestOtpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRequestOtpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resendAfterSeconds = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RequestOtpResponse {
+    return {
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      resendAfterSeconds: isSet(object.resendAfterSeconds)
+        ? globalThis.Number(object.resendAfterSeconds)
+        : isSet(object.resend_after_seconds)
+        ? globalThis.Number(object.resend_after_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: RequestOtpResponse): unknown {
+    const obj: any = {};
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.resendAfterSeconds !== 0) {
+      obj.resendAfterSeconds = Math.round(message.resendAfterSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RequestOtpResponse>): RequestOtpResponse {
+    return RequestOtpResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RequestOtpResponse>): RequestOtpResponse {
+    const message = createBaseRequestOtpResponse();
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.resendAfterSeconds = object.resendAfterSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseVerifyContactRequest(): VerifyContactRequest {
+  return { email: undefined, phone: undefined, code: "" };
+}
+
+export const VerifyContactRequest: MessageFns<VerifyContactRequest> = {
+  encode(message: VerifyContactRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== undefined) {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.phone !== undefined) {
+      writer.uint32(18).string(message.phone);
+    }
+    if (message.code !== "") {
+      writer.uint32(26).string(message.code);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyContactRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyContactRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyContactRequest {
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : undefined,
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : undefined,
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+    };
+  },
+
+  toJSON(message: VerifyContactRequest): unknown {
+    const obj: any = {};
+    if (message.email !== undefined) {
+      obj.email = message.email;
+    }
+    if (message.phone !== undefined) {
+      obj.phone = message.phone;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyContactRequest>): VerifyContactRequest {
+    return VerifyContactRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyContactRequest>): VerifyContactRequest {
+    const message = createBaseVerifyContactRequest();
+    message.email = object.email ?? undefined;
+    message.phone = object.phone ?? undefined;
+    message.code = object.code ?? "";
+    return message;
+  },
+};
+
+function createBaseVerifyContactResponse(): VerifyContactResponse {
+  return {};
+}
+
+export const VerifyContactResponse: MessageFns<VerifyContactResponse> = {
+  encode(_: VerifyContactResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyContactResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyContactResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): VerifyContactResponse {
+    return {};
+  },
+
+  toJSON(_: VerifyContactResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyContactResponse>): VerifyContactResponse {
+    return VerifyContactResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<VerifyContactResponse>): VerifyContactResponse {
+    const message = createBaseVerifyContactResponse();
+    return message;
+  },
+};
+
+function createBaseLoginWithOtpRequest(): LoginWithOtpRequest {
+  return { email: undefined, phone: undefined, code: "", mfaCode: "", deviceName: "" };
+}
+
+export const LoginWithOtpRequest: MessageFns<LoginWithOtpRequest> = {
+  encode(message: LoginWithOtpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== undefined) {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.phone !== undefined) {
+      writer.uint32(18).string(message.phone);
+    }
+    if (message.code !== "") {
+      writer.uint32(26).string(message.code);
+    }
+    if (message.mfaCode !== "") {
+      writer.uint32(34).string(message.mfaCode);
+    }
+    if (message.deviceName !== "") {
+      writer.uint32(42).string(message.deviceName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginWithOtpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginWithOtpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.mfaCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.deviceName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginWithOtpRequest {
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : undefined,
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : undefined,
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      mfaCode: isSet(object.mfaCode)
+        ? globalThis.String(object.mfaCode)
+        : isSet(object.mfa_code)
+        ? globalThis.String(object.mfa_code)
+        : "",
+      deviceName: isSet(object.deviceName)
+        ? globalThis.String(object.deviceName)
+        : isSet(object.device_name)
+        ? globalThis.String(object.device_name)
+        : "",
+    };
+  },
+
+  toJSON(message: LoginWithOtpRequest): unknown {
+    const obj: any = {};
+    if (message.email !== undefined) {
+      obj.email = message.email;
+    }
+    if (message.phone !== undefined) {
+      obj.phone = message.phone;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.mfaCode !== "") {
+      obj.mfaCode = message.mfaCode;
+    }
+    if (message.deviceName !== "") {
+      obj.deviceName = message.deviceName;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginWithOtpRequest>): LoginWithOtpRequest {
+    return LoginWithOtpRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginWithOtpRequest>): LoginWithOtpRequest {
+    const message = createBaseLoginWithOtpRequest();
+    message.email = object.email ?? undefined;
+    message.phone = object.phone ?? undefined;
+    message.code = object.code ?? "";
+    message.mfaCode = object.mfaCode ?? "";
+    message.deviceName = object.deviceName ?? "";
+    return message;
+  },
+};
+
+function createBaseLoginWithOtpResponse(): LoginWithOtpResponse {
+  return { user: undefined, session: undefined, tokens: undefined };
+}
+
+export const LoginWithOtpResponse: MessageFns<LoginWithOtpResponse> = {
+  encode(message: LoginWithOtpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(18).fork()).join();
+    }
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginWithOtpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginWithOtpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginWithOtpResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined,
+    };
+  },
+
+  toJSON(message: LoginWithOtpResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginWithOtpResponse>): LoginWithOtpResponse {
+    return LoginWithOtpResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginWithOtpResponse>): LoginWithOtpResponse {
+    const message = createBaseLoginWithOtpResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResetPasswordRequest(): ResetPasswordRequest {
+  return { email: undefined, phone: undefined, code: "", newPassword: "" };
+}
+
+export const ResetPasswordRequest: MessageFns<ResetPasswordRequest> = {
+  encode(message: ResetPasswordRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.email !== undefined) {
+      writer.uint32(10).string(message.email);
+    }
+    if (message.phone !== undefined) {
+      writer.uint32(18).string(message.phone);
+    }
+    if (message.code !== "") {
+      writer.uint32(26).string(message.code);
+    }
+    if (message.newPassword !== "") {
+      writer.uint32(34).string(message.newPassword);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetPasswordRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResetPasswordRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.newPassword = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResetPasswordRequest {
+    return {
+      email: isSet(object.email) ? globalThis.String(object.email) : undefined,
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : undefined,
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      newPassword: isSet(object.newPassword)
+        ? globalThis.String(object.newPassword)
+        : isSet(object.new_password)
+        ? globalThis.String(object.new_password)
+        : "",
+    };
+  },
+
+  toJSON(message: ResetPasswordRequest): unknown {
+    const obj: any = {};
+    if (message.email !== undefined) {
+      obj.email = message.email;
+    }
+    if (message.phone !== undefined) {
+      obj.phone = message.phone;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.newPassword !== "") {
+      obj.newPassword = message.newPassword;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResetPasswordRequest>): ResetPasswordRequest {
+    return ResetPasswordRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResetPasswordRequest>): ResetPasswordRequest {
+    const message = createBaseResetPasswordRequest();
+    message.email = object.email ?? undefined;
+    message.phone = object.phone ?? undefined;
+    message.code = object.code ?? "";
+    message.newPassword = object.newPassword ?? "";
+    return message;
+  },
+};
+
+function createBaseResetPasswordResponse(): ResetPasswordResponse {
+  return {};
+}
+
+export const ResetPasswordResponse: MessageFns<ResetPasswordResponse> = {
+  encode(_: ResetPasswordResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetPasswordResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResetPasswordResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ResetPasswordResponse {
+    return {};
+  },
+
+  toJSON(_: ResetPasswordResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResetPasswordResponse>): ResetPasswordResponse {
+    return ResetPasswordResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ResetPasswordResponse>): ResetPasswordResponse {
+    const message = createBaseResetPasswordResponse();
+    return message;
+  },
+};
 
 function createBaseRegisterRequest(): RegisterRequest {
   return { username: "", email: "", phone: "", password: "", fullName: "", deviceName: "" };
@@ -1239,7 +2106,8 @@ export const AuthServiceService = {
    * Anyone may call it.
    * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS (UNAUTHENTICATED, identical for an unknown
    * user, a wrong password and a locked account with a wrong password); MFA_REQUIRED,
-   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); ACCOUNT_DISABLED, ACCOUNT_LOCKED
+   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); MFA_INVALID (UNAUTHENTICATED, a wrong second
+   * factor; counts toward the account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED
    * (PERMISSION_DENIED, only once the password checked out).
    */
   login: {
@@ -1313,6 +2181,66 @@ export const AuthServiceService = {
     responseSerialize: (value: GetJwksResponse): Buffer => Buffer.from(GetJwksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJwksResponse => GetJwksResponse.decode(value),
   },
+  /**
+   * Sends a one-time code to an email or phone for a purpose. Answers the same, and takes as
+   * long, whether or not an account uses the contact (an unknown one is told no account uses it).
+   * Anyone may call it. Errors: VALIDATION_FAILED; RATE_LIMITED (one send per destination per
+   * OTP__RESEND_SECONDS, with RetryInfo); SERVICE_UNAVAILABLE when the mail/SMS provider is down
+   * (nothing is consumed: a later resend works).
+   */
+  requestOtp: {
+    path: "/auth.v1.AuthService/RequestOtp" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RequestOtpRequest): Buffer => Buffer.from(RequestOtpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RequestOtpRequest => RequestOtpRequest.decode(value),
+    responseSerialize: (value: RequestOtpResponse): Buffer => Buffer.from(RequestOtpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RequestOtpResponse => RequestOtpResponse.decode(value),
+  },
+  /**
+   * Marks an email or phone verified with a VERIFY_CONTACT code sent to it.
+   * Errors: VALIDATION_FAILED; OTP_INVALID (UNAUTHENTICATED).
+   */
+  verifyContact: {
+    path: "/auth.v1.AuthService/VerifyContact" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyContactRequest): Buffer => Buffer.from(VerifyContactRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyContactRequest => VerifyContactRequest.decode(value),
+    responseSerialize: (value: VerifyContactResponse): Buffer =>
+      Buffer.from(VerifyContactResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyContactResponse => VerifyContactResponse.decode(value),
+  },
+  /**
+   * Passwordless login with a LOGIN code sent to the contact; opens a new session and marks the
+   * contact verified. Errors: VALIDATION_FAILED; OTP_INVALID (UNAUTHENTICATED); MFA_REQUIRED
+   * (FAILED_PRECONDITION) without mfa_code for an account with a second factor; MFA_INVALID;
+   * ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED).
+   */
+  loginWithOtp: {
+    path: "/auth.v1.AuthService/LoginWithOtp" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoginWithOtpRequest): Buffer => Buffer.from(LoginWithOtpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoginWithOtpRequest => LoginWithOtpRequest.decode(value),
+    responseSerialize: (value: LoginWithOtpResponse): Buffer =>
+      Buffer.from(LoginWithOtpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoginWithOtpResponse => LoginWithOtpResponse.decode(value),
+  },
+  /**
+   * Sets a new password with a RESET_PASSWORD code; revokes every session of the account.
+   * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); OTP_INVALID (UNAUTHENTICATED).
+   */
+  resetPassword: {
+    path: "/auth.v1.AuthService/ResetPassword" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResetPasswordRequest): Buffer => Buffer.from(ResetPasswordRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResetPasswordRequest => ResetPasswordRequest.decode(value),
+    responseSerialize: (value: ResetPasswordResponse): Buffer =>
+      Buffer.from(ResetPasswordResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResetPasswordResponse => ResetPasswordResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -1328,7 +2256,8 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * Anyone may call it.
    * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS (UNAUTHENTICATED, identical for an unknown
    * user, a wrong password and a locked account with a wrong password); MFA_REQUIRED,
-   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); ACCOUNT_DISABLED, ACCOUNT_LOCKED
+   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); MFA_INVALID (UNAUTHENTICATED, a wrong second
+   * factor; counts toward the account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED
    * (PERMISSION_DENIED, only once the password checked out).
    */
   login: handleUnaryCall<LoginRequest, LoginResponse>;
@@ -1360,6 +2289,31 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * verification. Anyone may call it.
    */
   getJwks: handleUnaryCall<GetJwksRequest, GetJwksResponse>;
+  /**
+   * Sends a one-time code to an email or phone for a purpose. Answers the same, and takes as
+   * long, whether or not an account uses the contact (an unknown one is told no account uses it).
+   * Anyone may call it. Errors: VALIDATION_FAILED; RATE_LIMITED (one send per destination per
+   * OTP__RESEND_SECONDS, with RetryInfo); SERVICE_UNAVAILABLE when the mail/SMS provider is down
+   * (nothing is consumed: a later resend works).
+   */
+  requestOtp: handleUnaryCall<RequestOtpRequest, RequestOtpResponse>;
+  /**
+   * Marks an email or phone verified with a VERIFY_CONTACT code sent to it.
+   * Errors: VALIDATION_FAILED; OTP_INVALID (UNAUTHENTICATED).
+   */
+  verifyContact: handleUnaryCall<VerifyContactRequest, VerifyContactResponse>;
+  /**
+   * Passwordless login with a LOGIN code sent to the contact; opens a new session and marks the
+   * contact verified. Errors: VALIDATION_FAILED; OTP_INVALID (UNAUTHENTICATED); MFA_REQUIRED
+   * (FAILED_PRECONDITION) without mfa_code for an account with a second factor; MFA_INVALID;
+   * ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED).
+   */
+  loginWithOtp: handleUnaryCall<LoginWithOtpRequest, LoginWithOtpResponse>;
+  /**
+   * Sets a new password with a RESET_PASSWORD code; revokes every session of the account.
+   * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); OTP_INVALID (UNAUTHENTICATED).
+   */
+  resetPassword: handleUnaryCall<ResetPasswordRequest, ResetPasswordResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -1389,7 +2343,8 @@ export interface AuthServiceClient extends Client {
    * Anyone may call it.
    * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS (UNAUTHENTICATED, identical for an unknown
    * user, a wrong password and a locked account with a wrong password); MFA_REQUIRED,
-   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); ACCOUNT_DISABLED, ACCOUNT_LOCKED
+   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); MFA_INVALID (UNAUTHENTICATED, a wrong second
+   * factor; counts toward the account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED
    * (PERMISSION_DENIED, only once the password checked out).
    */
   login(
@@ -1490,6 +2445,87 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJwksResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sends a one-time code to an email or phone for a purpose. Answers the same, and takes as
+   * long, whether or not an account uses the contact (an unknown one is told no account uses it).
+   * Anyone may call it. Errors: VALIDATION_FAILED; RATE_LIMITED (one send per destination per
+   * OTP__RESEND_SECONDS, with RetryInfo); SERVICE_UNAVAILABLE when the mail/SMS provider is down
+   * (nothing is consumed: a later resend works).
+   */
+  requestOtp(
+    request: RequestOtpRequest,
+    callback: (error: ServiceError | null, response: RequestOtpResponse) => void,
+  ): ClientUnaryCall;
+  requestOtp(
+    request: RequestOtpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RequestOtpResponse) => void,
+  ): ClientUnaryCall;
+  requestOtp(
+    request: RequestOtpRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RequestOtpResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Marks an email or phone verified with a VERIFY_CONTACT code sent to it.
+   * Errors: VALIDATION_FAILED; OTP_INVALID (UNAUTHENTICATED).
+   */
+  verifyContact(
+    request: VerifyContactRequest,
+    callback: (error: ServiceError | null, response: VerifyContactResponse) => void,
+  ): ClientUnaryCall;
+  verifyContact(
+    request: VerifyContactRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyContactResponse) => void,
+  ): ClientUnaryCall;
+  verifyContact(
+    request: VerifyContactRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyContactResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Passwordless login with a LOGIN code sent to the contact; opens a new session and marks the
+   * contact verified. Errors: VALIDATION_FAILED; OTP_INVALID (UNAUTHENTICATED); MFA_REQUIRED
+   * (FAILED_PRECONDITION) without mfa_code for an account with a second factor; MFA_INVALID;
+   * ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED).
+   */
+  loginWithOtp(
+    request: LoginWithOtpRequest,
+    callback: (error: ServiceError | null, response: LoginWithOtpResponse) => void,
+  ): ClientUnaryCall;
+  loginWithOtp(
+    request: LoginWithOtpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoginWithOtpResponse) => void,
+  ): ClientUnaryCall;
+  loginWithOtp(
+    request: LoginWithOtpRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoginWithOtpResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Sets a new password with a RESET_PASSWORD code; revokes every session of the account.
+   * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); OTP_INVALID (UNAUTHENTICATED).
+   */
+  resetPassword(
+    request: ResetPasswordRequest,
+    callback: (error: ServiceError | null, response: ResetPasswordResponse) => void,
+  ): ClientUnaryCall;
+  resetPassword(
+    request: ResetPasswordRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResetPasswordResponse) => void,
+  ): ClientUnaryCall;
+  resetPassword(
+    request: ResetPasswordRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResetPasswordResponse) => void,
   ): ClientUnaryCall;
 }
 

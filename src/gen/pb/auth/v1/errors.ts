@@ -59,6 +59,12 @@ export enum ErrorReason {
   CONTACT_NOT_VERIFIED = 20,
   /** PERMISSION_DENIED - PERMISSION_DENIED: the caller is authenticated but may not do this. */
   PERMISSION_DENIED = 21,
+  /** OTP_INVALID - UNAUTHENTICATED: the one-time code is wrong, expired, used, or had too many wrong tries. */
+  OTP_INVALID = 22,
+  /** MFA_INVALID - UNAUTHENTICATED: the second-factor code (TOTP or recovery code) is wrong or was already used. */
+  MFA_INVALID = 23,
+  /** MFA_STATE_CONFLICT - FAILED_PRECONDITION: the second factor is already on (EnrollTotp) or not on (DisableTotp). */
+  MFA_STATE_CONFLICT = 24,
   UNRECOGNIZED = -1,
 }
 
@@ -130,6 +136,15 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 21:
     case "PERMISSION_DENIED":
       return ErrorReason.PERMISSION_DENIED;
+    case 22:
+    case "OTP_INVALID":
+      return ErrorReason.OTP_INVALID;
+    case 23:
+    case "MFA_INVALID":
+      return ErrorReason.MFA_INVALID;
+    case 24:
+    case "MFA_STATE_CONFLICT":
+      return ErrorReason.MFA_STATE_CONFLICT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -183,6 +198,12 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "CONTACT_NOT_VERIFIED";
     case ErrorReason.PERMISSION_DENIED:
       return "PERMISSION_DENIED";
+    case ErrorReason.OTP_INVALID:
+      return "OTP_INVALID";
+    case ErrorReason.MFA_INVALID:
+      return "MFA_INVALID";
+    case ErrorReason.MFA_STATE_CONFLICT:
+      return "MFA_STATE_CONFLICT";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

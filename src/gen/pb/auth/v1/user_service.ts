@@ -25,6 +25,34 @@ export const protobufPackage = "auth.v1";
 
 export const protobufFileName = "auth/v1/user_service.proto";
 
+export interface EnrollTotpRequest {
+}
+
+export interface EnrollTotpResponse {
+  /** Base32, for manual entry. */
+  secret: string;
+  /** otpauth://totp/... for a QR code. */
+  otpauthUri: string;
+}
+
+export interface ConfirmTotpRequest {
+  code: string;
+}
+
+export interface ConfirmTotpResponse {
+  recoveryCodes: string[];
+}
+
+export interface DisableTotpRequest {
+  /** A current TOTP code or a recovery code; or */
+  code: string;
+  /** the account's password. */
+  password: string;
+}
+
+export interface DisableTotpResponse {
+}
+
 export interface GetMeRequest {
 }
 
@@ -61,6 +89,424 @@ export interface DeleteMeRequest {
 
 export interface DeleteMeResponse {
 }
+
+function createBaseEnrollTotpRequest(): EnrollTotpRequest {
+  return {};
+}
+
+export const EnrollTotpRequest: MessageFns<EnrollTotpRequest> = {
+  encode(_: EnrollTotpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollTotpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollTotpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): EnrollTotpRequest {
+    return {};
+  },
+
+  toJSON(_: EnrollTotpRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollTotpRequest>): EnrollTotpRequest {
+    return EnrollTotpRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<EnrollTotpRequest>): EnrollTotpRequest {
+    const message = createBaseEnrollTotpRequest();
+    return message;
+  },
+};
+
+function createBaseEnrollTotpResponse(): EnrollTotpResponse {
+  return { secret: "", otpauthUri: "" };
+}
+
+export const EnrollTotpResponse: MessageFns<EnrollTotpResponse> = {
+  encode(message: EnrollTotpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== "") {
+      writer.uint32(10).string(message.secret);
+    }
+    if (message.otpauthUri !== "") {
+      writer.uint32(18).string(message.otpauthUri);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnrollTotpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnrollTotpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.otpauthUri = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnrollTotpResponse {
+    return {
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      otpauthUri: isSet(object.otpauthUri)
+        ? globalThis.String(object.otpauthUri)
+        : isSet(object.otpauth_uri)
+        ? globalThis.String(object.otpauth_uri)
+        : "",
+    };
+  },
+
+  toJSON(message: EnrollTotpResponse): unknown {
+    const obj: any = {};
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.otpauthUri !== "") {
+      obj.otpauthUri = message.otpauthUri;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EnrollTotpResponse>): EnrollTotpResponse {
+    return EnrollTotpResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EnrollTotpResponse>): EnrollTotpResponse {
+    const message = createBaseEnrollTotpResponse();
+    message.secret = object.secret ?? "";
+    message.otpauthUri = object.otpauthUri ?? "";
+    return message;
+  },
+};
+
+function createBaseConfirmTotpRequest(): ConfirmTotpRequest {
+  return { code: "" };
+}
+
+export const ConfirmTotpRequest: MessageFns<ConfirmTotpRequest> = {
+  encode(message: ConfirmTotpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmTotpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmTotpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfirmTotpRequest {
+    return { code: isSet(object.code) ? globalThis.String(object.code) : "" };
+  },
+
+  toJSON(message: ConfirmTotpRequest): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConfirmTotpRequest>): ConfirmTotpRequest {
+    return ConfirmTotpRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConfirmTotpRequest>): ConfirmTotpRequest {
+    const message = createBaseConfirmTotpRequest();
+    message.code = object.code ?? "";
+    return message;
+  },
+};
+
+function createBaseConfirmTotpResponse(): ConfirmTotpResponse {
+  return { recoveryCodes: [] };
+}
+
+export const ConfirmTotpResponse: MessageFns<ConfirmTotpResponse> = {
+  encode(message: ConfirmTotpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.recoveryCodes) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConfirmTotpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConfirmTotpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recoveryCodes.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConfirmTotpResponse {
+    return {
+      recoveryCodes: globalThis.Array.isArray(object?.recoveryCodes)
+        ? object.recoveryCodes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.recovery_codes)
+        ? object.recovery_codes.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ConfirmTotpResponse): unknown {
+    const obj: any = {};
+    if (message.recoveryCodes?.length) {
+      obj.recoveryCodes = message.recoveryCodes;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConfirmTotpResponse>): ConfirmTotpResponse {
+    return ConfirmTotpResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConfirmTotpResponse>): ConfirmTotpResponse {
+    const message = createBaseConfirmTotpResponse();
+    message.recoveryCodes = object.recoveryCodes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDisableTotpRequest(): DisableTotpRequest {
+  return { code: "", password: "" };
+}
+
+export const DisableTotpRequest: MessageFns<DisableTotpRequest> = {
+  encode(message: DisableTotpRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisableTotpRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisableTotpRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DisableTotpRequest {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+    };
+  },
+
+  toJSON(message: DisableTotpRequest): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DisableTotpRequest>): DisableTotpRequest {
+    return DisableTotpRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DisableTotpRequest>): DisableTotpRequest {
+    const message = createBaseDisableTotpRequest();
+    message.code = object.code ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
+function createBaseDisableTotpResponse(): DisableTotpResponse {
+  return {};
+}
+
+export const DisableTotpResponse: MessageFns<DisableTotpResponse> = {
+  encode(_: DisableTotpResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DisableTotpResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDisableTotpResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DisableTotpResponse {
+    return {};
+  },
+
+  toJSON(_: DisableTotpResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DisableTotpResponse>): DisableTotpResponse {
+    return DisableTotpResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DisableTotpResponse>): DisableTotpResponse {
+    const message = createBaseDisableTotpResponse();
+    return message;
+  },
+};
 
 function createBaseGetMeRequest(): GetMeRequest {
   return {};
@@ -718,6 +1164,46 @@ export const UserServiceService = {
     responseSerialize: (value: DeleteMeResponse): Buffer => Buffer.from(DeleteMeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteMeResponse => DeleteMeResponse.decode(value),
   },
+  /**
+   * Starts TOTP enrolment: a new secret and its otpauth:// URI for an authenticator app. The
+   * second factor is off until ConfirmTotp. Errors: MFA_STATE_CONFLICT when already on.
+   */
+  enrollTotp: {
+    path: "/auth.v1.UserService/EnrollTotp" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnrollTotpRequest): Buffer => Buffer.from(EnrollTotpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnrollTotpRequest => EnrollTotpRequest.decode(value),
+    responseSerialize: (value: EnrollTotpResponse): Buffer => Buffer.from(EnrollTotpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): EnrollTotpResponse => EnrollTotpResponse.decode(value),
+  },
+  /**
+   * Turns the second factor on with a current code from the app; returns 10 single-use
+   * recovery codes, shown only this once. Errors: VALIDATION_FAILED; MFA_INVALID;
+   * MFA_STATE_CONFLICT when not enrolled or already on.
+   */
+  confirmTotp: {
+    path: "/auth.v1.UserService/ConfirmTotp" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ConfirmTotpRequest): Buffer => Buffer.from(ConfirmTotpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConfirmTotpRequest => ConfirmTotpRequest.decode(value),
+    responseSerialize: (value: ConfirmTotpResponse): Buffer => Buffer.from(ConfirmTotpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConfirmTotpResponse => ConfirmTotpResponse.decode(value),
+  },
+  /**
+   * Turns the second factor off with a current code or the password.
+   * Errors: VALIDATION_FAILED; MFA_INVALID, INVALID_CREDENTIALS; MFA_STATE_CONFLICT when off.
+   */
+  disableTotp: {
+    path: "/auth.v1.UserService/DisableTotp" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DisableTotpRequest): Buffer => Buffer.from(DisableTotpRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DisableTotpRequest => DisableTotpRequest.decode(value),
+    responseSerialize: (value: DisableTotpResponse): Buffer => Buffer.from(DisableTotpResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DisableTotpResponse => DisableTotpResponse.decode(value),
+  },
 } as const;
 
 export interface UserServiceServer extends UntypedServiceImplementation {
@@ -740,6 +1226,22 @@ export interface UserServiceServer extends UntypedServiceImplementation {
    * phone stay reserved so that nobody else can silently take over the identity.
    */
   deleteMe: handleUnaryCall<DeleteMeRequest, DeleteMeResponse>;
+  /**
+   * Starts TOTP enrolment: a new secret and its otpauth:// URI for an authenticator app. The
+   * second factor is off until ConfirmTotp. Errors: MFA_STATE_CONFLICT when already on.
+   */
+  enrollTotp: handleUnaryCall<EnrollTotpRequest, EnrollTotpResponse>;
+  /**
+   * Turns the second factor on with a current code from the app; returns 10 single-use
+   * recovery codes, shown only this once. Errors: VALIDATION_FAILED; MFA_INVALID;
+   * MFA_STATE_CONFLICT when not enrolled or already on.
+   */
+  confirmTotp: handleUnaryCall<ConfirmTotpRequest, ConfirmTotpResponse>;
+  /**
+   * Turns the second factor off with a current code or the password.
+   * Errors: VALIDATION_FAILED; MFA_INVALID, INVALID_CREDENTIALS; MFA_STATE_CONFLICT when off.
+   */
+  disableTotp: handleUnaryCall<DisableTotpRequest, DisableTotpResponse>;
 }
 
 export interface UserServiceClient extends Client {
@@ -817,6 +1319,64 @@ export interface UserServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteMeResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts TOTP enrolment: a new secret and its otpauth:// URI for an authenticator app. The
+   * second factor is off until ConfirmTotp. Errors: MFA_STATE_CONFLICT when already on.
+   */
+  enrollTotp(
+    request: EnrollTotpRequest,
+    callback: (error: ServiceError | null, response: EnrollTotpResponse) => void,
+  ): ClientUnaryCall;
+  enrollTotp(
+    request: EnrollTotpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: EnrollTotpResponse) => void,
+  ): ClientUnaryCall;
+  enrollTotp(
+    request: EnrollTotpRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: EnrollTotpResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Turns the second factor on with a current code from the app; returns 10 single-use
+   * recovery codes, shown only this once. Errors: VALIDATION_FAILED; MFA_INVALID;
+   * MFA_STATE_CONFLICT when not enrolled or already on.
+   */
+  confirmTotp(
+    request: ConfirmTotpRequest,
+    callback: (error: ServiceError | null, response: ConfirmTotpResponse) => void,
+  ): ClientUnaryCall;
+  confirmTotp(
+    request: ConfirmTotpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConfirmTotpResponse) => void,
+  ): ClientUnaryCall;
+  confirmTotp(
+    request: ConfirmTotpRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConfirmTotpResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Turns the second factor off with a current code or the password.
+   * Errors: VALIDATION_FAILED; MFA_INVALID, INVALID_CREDENTIALS; MFA_STATE_CONFLICT when off.
+   */
+  disableTotp(
+    request: DisableTotpRequest,
+    callback: (error: ServiceError | null, response: DisableTotpResponse) => void,
+  ): ClientUnaryCall;
+  disableTotp(
+    request: DisableTotpRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DisableTotpResponse) => void,
+  ): ClientUnaryCall;
+  disableTotp(
+    request: DisableTotpRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DisableTotpResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,89 @@
+/**
+ * Builds the Notifier the use cases get, from configuration:
+ *
+ *   MAIL__SMTP_URL      set → email goes out over SMTP   unset → email goes to the outbox
+ *   MAIL__FROM          the From header of every mail
+ *   SMS__WEBHOOK_URL    set → SMS goes to the webhook    unset → SMS goes to the outbox
+ *   SMS__WEBHOOK_TOKEN  optional bearer token for the webhook
+ *
+ * Each real provider sits behind its own resilient() policy (timeout + retry + breaker), so
+ * a dead SMS gateway never slows email down. The outbox is always returned, even when both
+ * channels have providers, so development tooling has one place to look.
+ */
+import type { Notifier } from "../../application/ports.js";
+import type { Logger } from "../logging/logger.js";
+import { OutboxNotifier } from "./outbox-notifier.js";
+import { resilient, type BreakerState } from "./resilient-notifier.js";
+import { RoutingNotifier } from "./routing-notifier.js";
+import { SmtpNotifier } from "./smtp-notifier.js";
+import { WebhookSmsNotifier } from "./webhook-sms-notifier.js";
+
+export interface NotifierConfig {
+  smtpUrl?: string | undefined;
+  from: string;
+  smsWebhookUrl?: string | undefined;
+  smsWebhookToken?: string | undefined;
+  /** True only for SERVER__ENVIRONMENT=development: the outbox then logs codes. */
+  revealCodes: boolean;
+  /** Per delivery attempt. */
+  timeoutMs: number;
+  productName: string;
+  /** Tuning for tests; production uses the defaults of resilient(). */
+  retries?: number;
+  halfOpenAfterMs?: number;
+}
+
+export interface Notifiers {
+  notifier: Notifier;
+  outbox: OutboxNotifier;
+  /** Releases pooled SMTP connections (shutdown). */
+  close(): void;
+}
+
+export function createNotifier(config: NotifierConfig, logger: Logger): Notifiers {
+  const log = logger.child({ component: "notify" });
+  const outbox = new OutboxNotifier(logger, { revealCodes: config.revealCodes, productName: config.productName });
+  const guard = (name: string) => ({
+    name,
+    timeoutMs: config.timeoutMs,
+    ...(config.retries === undefined ? {} : { retries: config.retries }),
+    ...(config.halfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: config.halfOpenAfterMs }),
+    onStateChange: (state: BreakerState) => {
+      const fields = { dependency: name, breaker: state };
+      if (state === "open") log.warn(fields, "delivery provider circuit opened: sends fail fast until it recovers");
+      else log.info(fields, `delivery provider circuit ${state}`);
+    },
+  });
+
+  let email: Notifier = outbox;
+  let smtp: SmtpNotifier | undefined;
+  if (config.smtpUrl) {
+    smtp = new SmtpNotifier({ url: config.smtpUrl, from: config.from, productName: config.productName });
+    email = resilient(smtp, guard("smtp"));
+  }
+
+  let sms: Notifier = outbox;
+  if (config.smsWebhookUrl) {
+    const webhook = new WebhookSmsNotifier({
+      url: config.smsWebhookUrl,
+      token: config.smsWebhookToken,
+      productName: config.productName,
+      // Backstop only: resilient() aborts each attempt at timeoutMs already.
+      timeoutMs: config.timeoutMs * 2,
+    });
+    sms = resilient(webhook, guard("sms-webhook"));
+  }
+
+  // Where codes go, never how to reach the provider: the URLs may carry credentials.
+  const routes = { email: email === outbox ? "outbox" : "smtp", sms: sms === outbox ? "outbox" : "webhook" };
+  log.info(routes, "notification delivery");
+  if (!config.revealCodes && (email === outbox || sms === outbox)) {
+    log.warn(routes, "a channel has no delivery provider: its codes stay in the in-memory outbox and reach nobody");
+  }
+
+  return {
+    notifier: new RoutingNotifier({ email, sms }),
+    outbox,
+    close: () => smtp?.close(),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The one place that holds the wording of every message the service sends. Each delivery
+ * adapter (SMTP, SMS webhook, the development outbox) renders through `render`, so a code
+ * mail, its SMS twin and what the outbox shows never drift apart.
+ *
+ * Security invariants:
+ * - the code appears only for `kind: "code"`; a `no_account` message never carries one, even
+ *   if a caller set `code` by mistake (it would hand a stranger a valid-looking code);
+ * - the subject never carries the code (subjects show up in lock-screen previews, mailbox
+ *   listings and provider logs);
+ * - everything interpolated into HTML is escaped, the product name included (it comes from
+ *   configuration, which is not markup).
+ */
+import type { Channel, Notification, OtpPurpose } from "../../application/ports.js";
+
+export interface RenderOptions {
+  productName: string;
+  /** The moment "minutes left" is counted from; injected so tests are deterministic. */
+  now?: Date;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+  /** One short plain-text message for SMS gateways. */
+  sms: string;
+}
+
+interface PurposeWording {
+  /** What the code is, as a noun phrase: "sign-in code". */
+  noun: string;
+  /** Why the reader got it: "to sign in". */
+  action: (channel: Channel) => string;
+}
+
+const PURPOSES: Record<OtpPurpose, PurposeWording> = {
+  verify_contact: {
+    noun: "verification code",
+    action: (channel) => (channel === "email" ? "to verify this email address" : "to verify this phone number"),
+  },
+  login: { noun: "sign-in code", action: () => "to sign in" },
+  reset_password: { noun: "password reset code", action: () => "to reset your password" },
+};
+
+const NO_ACCOUNT_HINT = "If it wasn't you, ignore this.";
+const NEVER_SHARE = "Never share this code. We will never ask you for it.";
+const NEVER_SHARE_SHORT = "Never share it.";
+
+export function render(n: Notification, opts: RenderOptions): RenderedMessage {
+  const product = oneLine(opts.productName);
+  const wording = PURPOSES[n.purpose];
+  const expiry = describeExpiry(n.expiresAt, opts.now ?? new Date());
+  const place = n.channel === "email" ? "address" : "number";
+
+  if (n.kind === "no_account") {
+    const lead = `Someone asked for a ${wording.noun} for this ${place}, but no account uses it.`;
+    return {
+      subject: `${product}: ${wording.noun} requested`,
+      text: [`${lead} ${NO_ACCOUNT_HINT}`, "", `— ${product}`, ""].join("\n"),
+      html: page(product, [paragraph(`${lead} ${NO_ACCOUNT_HINT}`)]),
+      sms: `${product}: someone asked for a ${wording.noun} for this ${place}, but no account uses it. ${NO_ACCOUNT_HINT}`,
+    };
+  }
+
+  const code = n.code;
+  // A code notification without a code is a bug upstream; sending "your code is undefined"
+  // would only confuse the reader, so fail loudly instead.
+  if (code === undefined || !/^[0-9A-Za-z]{4,12}$/.test(code)) {
+    throw new Error("a code notification needs a code of 4-12 letters or digits");
+  }
+  const lead = `Your ${wording.noun} ${wording.action(n.channel)}:`;
+  const expiresLine = `It expires in ${expiry.minutes} (at ${expiry.utc}).`;
+  return {
+    subject: `${product}: your ${wording.noun}`,
+    text: [lead, "", `    ${code}`, "", expiresLine, NEVER_SHARE, "", `— ${product}`, ""].join("\n"),
+    html: page(product, [
+      paragraph(lead),
+      `<p style="font-size:28px;font-weight:bold;letter-spacing:4px;font-family:monospace">${escapeHtml(code)}</p>`,
+      paragraph(expiresLine),
+      paragraph(NEVER_SHARE),
+    ]),
+    sms: `${product}: ${code} is your ${wording.noun}. It expires in ${expiry.minutes} (${expiry.utcTime}). ${NEVER_SHARE_SHORT}`,
+  };
+}
+
+/** "10 minutes" / "1 minute" plus the absolute UTC time, so a late reader knows where they stand. */
+export function describeExpiry(expiresAt: Date, now: Date): { minutes: string; utc: string; utcTime: string } {
+  // Rounded up: a code issued a few milliseconds ago for 10 minutes reads "10 minutes", and
+  // one with seconds left still reads "1 minute" rather than "0 minutes".
+  const left = Math.max(1, Math.ceil((expiresAt.getTime() - now.getTime()) / 60_000));
+  const iso = expiresAt.toISOString(); // 2026-11-21T14:05:09.000Z
+  const utcTime = `${iso.slice(11, 16)} UTC`;
+  return { minutes: `${left} ${left === 1 ? "minute" : "minutes"}`, utc: `${iso.slice(0, 10)} ${utcTime}`, utcTime };
+}
+
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
+}
+
+/** The product name goes into a header line and an SMS: no line breaks or control characters. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+}
+
+function paragraph(text: string): string {
+  return `<p>${escapeHtml(text)}</p>`;
+}
+
+/**
+ * A deliberately plain HTML body: no images, links or remote content (nothing to phish with,
+ * nothing that tracks opens). Colours are three-digit hex so no six-digit run can be mistaken
+ * for a code by a reader or a test.
+ */
+function page(product: string, blocks: string[]): string {
+  const title = escapeHtml(product);
+  return [
+    "<!doctype html>",
+    `<html><head><meta charset="utf-8"><title>${title}</title></head>`,
+    '<body style="font-family:sans-serif;color:#222;line-height:1.4">',
+    ...blocks,
+    `<p style="color:#666">— ${title}</p>`,
+    "</body></html>",
+    "",
+  ].join("\n");
+}

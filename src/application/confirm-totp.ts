@@ -1,0 +1,55 @@
+import { DomainError, Violations } from "../domain/errors.js";
+import { auditRecord } from "./audit.js";
+import type { CoreDeps } from "./deps.js";
+import { loadActiveUser } from "./get-me.js";
+import type { RequestContext } from "./ports.js";
+import { recoveryContext, totpSecretContext } from "./second-factor.js";
+import type { Principal } from "./validate-token.js";
+
+const RECOVERY_CODES = 10;
+/** No look-alikes (0/o, 1/l/i): codes are typed from paper. 31 symbols, 10 per code ≈ 49 bits. */
+const ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+
+/** Turns the second factor on with a first valid code and hands out the recovery codes once. */
+export class ConfirmTotp {
+  constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "totp" | "sealer" | "codeHasher">) {}
+
+  async execute(input: { code: string }, principal: Principal, ctx: RequestContext): Promise<string[]> {
+    const violations = new Violations();
+    if (!/^\d{6}$/.test(input.code.trim())) violations.add("code", "must be the 6-digit code from the authenticator app");
+    violations.throwIfAny();
+    const user = await loadActiveUser(this.deps, principal);
+    if (user.mfaEnabled || user.totpSecretEnc === null) {
+      throw new DomainError("MFA_STATE_CONFLICT", user.mfaEnabled ? "The second factor is already on" : "Call EnrollTotp first");
+    }
+    const secret = this.deps.sealer.open(user.totpSecretEnc, totpSecretContext(user.id));
+    const step = this.deps.totp.match(secret, input.code.trim(), this.deps.clock.now());
+    if (step === null || !(await this.deps.uow.users.advanceTotpStep(user.id, step))) {
+      throw new DomainError("MFA_INVALID", "The code does not match; check the app's clock and try the current code");
+    }
+    const codes = Array.from({ length: RECOVERY_CODES }, () => this.recoveryCode());
+    const now = this.deps.clock.now();
+    await this.deps.uow.transaction(async (tx) => {
+      await tx.users.update(user.id, { mfaEnabled: true, updatedAt: now });
+      // Only keyed hashes are stored; the codes themselves exist only in this response.
+      await tx.recoveryCodes.replaceAll(
+        user.id,
+        codes.map((c) => ({ id: this.deps.ids.newId(), codeHash: this.deps.codeHasher.hash(c.replace("-", ""), recoveryContext(user.id)) })),
+        now,
+      );
+      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "mfa.enabled", outcome: "success", sessionId: principal.sessionId }));
+    });
+    return codes;
+  }
+
+  private recoveryCode(): string {
+    let out = "";
+    while (out.length < 10) {
+      for (const b of this.deps.random.bytes(16)) {
+        // Rejection sampling: 248 = 8 * 31, so every symbol is equally likely.
+        if (b < 248 && out.length < 10) out += ALPHABET[b % ALPHABET.length];
+      }
+    }
+    return `${out.slice(0, 5)}-${out.slice(5)}`;
+  }
+}

@@ -109,6 +109,28 @@ describe("one-time codes", () => {
     await mailCode(reg.email);
   });
 
+  it("takes as long for an unknown contact as for a known one", async () => {
+    const known = await Promise.all(Array.from({ length: 8 }, () => registerUser(server.clients)));
+    await Promise.all(known.map((k) => mailCode(k.email)));
+    nextWindow();
+    const time = async (email: string) => {
+      const t = performance.now();
+      await request({ email }, OtpPurpose.OTP_PURPOSE_LOGIN);
+      return performance.now() - t;
+    };
+    const knownMs: number[] = [];
+    const unknownMs: number[] = [];
+    for (let i = 0; i < known.length; i++) {
+      knownMs.push(await time(known[i]!.email));
+      unknownMs.push(await time(`${uniqueName("ghost")}@example.com`));
+    }
+    await Promise.all(known.map((k) => mailCode(k.email)));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ratio = median(unknownMs) / median(knownMs);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+
   it("allows one send per destination per minute (injected clock), with RetryInfo", async () => {
     const reg = await registerUser(server.clients);
     await mailCode(reg.email);

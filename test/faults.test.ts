@@ -89,6 +89,8 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
   let server: TestServer | undefined;
   /** Straight to the scratch database, not through the proxy: what is really committed. */
   let sql: pg.Client | undefined;
+  /** The server's environment: the scratch database through the proxy, a 300 ms budget. */
+  let env: Record<string, string> = {};
 
   beforeAll(async () => {
     scratch = await createEmptyPostgresDatabase();
@@ -96,14 +98,19 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
     // The proxied URL overrides the scratch database startTestServer makes by itself when
     // DATABASE__URL is set in the environment (options.env is applied last). Redis is left
     // out so that only the database is at fault here.
-    server = await startTestServer({
-      env: {
-        DATABASE__URL: proxy.rewriteUrl(scratch.url),
-        DATABASE__TIMEOUT_MS: "300",
-        DATABASE__POOL_SIZE: "4",
-        REDIS__URL: "",
-      },
-    });
+    // Warm-up with the default budget, straight to the database: migrates it, creates the
+    // signing key and loads Prisma's query compiler in this process. Otherwise the first
+    // query of the 300 ms server below pays for all that and can miss its own budget on a
+    // busy machine (the start-up then fails in KeyRing.init).
+    const warm = await startTestServer({ env: { DATABASE__URL: scratch.url, REDIS__URL: "" } });
+    await warm.close();
+    env = {
+      DATABASE__URL: proxy.rewriteUrl(scratch.url),
+      DATABASE__TIMEOUT_MS: "300",
+      DATABASE__POOL_SIZE: "4",
+      REDIS__URL: "",
+    };
+    server = await startTestServer({ env });
     expect(server.app.config.database.url).toBe(proxy.rewriteUrl(scratch.url));
     sql = new pg.Client({ connectionString: scratch.url });
     await sql.connect();
@@ -120,9 +127,97 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
     );
   });
 
+  /** Runs a fault scenario; the proxy is healthy again afterwards, whatever happened. */
+  async function withFault<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } finally {
+      proxy!.up();
+      proxy!.setLatency(0, "both");
+    }
+  }
+
   async function countSessions(userId: string): Promise<number> {
     const r = await sql!.query<{ n: string }>("SELECT count(*) AS n FROM sessions WHERE user_id = $1", [userId]);
     return Number(r.rows[0]!.n);
+  }
+
+  /** users, 'user.registered' audit events, sessions, refresh tokens: the whole database. */
+  async function totals(): Promise<number[]> {
+    const r = await sql!.query<{ users: string; registered: string; sessions: string; tokens: string }>(
+      `SELECT (SELECT count(*) FROM users) AS users,
+              (SELECT count(*) FROM audit_events WHERE type = 'user.registered') AS registered,
+              (SELECT count(*) FROM sessions) AS sessions,
+              (SELECT count(*) FROM refresh_tokens) AS tokens`,
+    );
+    const row = r.rows[0]!;
+    return [Number(row.users), Number(row.registered), Number(row.sessions), Number(row.tokens)];
+  }
+
+  /** For one username: [user rows, its 'user.registered' events, its sessions, their refresh tokens]. */
+  async function registrationOf(username: string): Promise<number[]> {
+    const r = await sql!.query<{ users: string; audit: string; sessions: string; tokens: string }>(
+      `WITH u AS (SELECT id FROM users WHERE username = $1)
+       SELECT (SELECT count(*) FROM u) AS users,
+              (SELECT count(*) FROM audit_events WHERE user_id IN (SELECT id FROM u) AND type = 'user.registered') AS audit,
+              (SELECT count(*) FROM sessions WHERE user_id IN (SELECT id FROM u)) AS sessions,
+              (SELECT count(*) FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+                WHERE s.user_id IN (SELECT id FROM u)) AS tokens`,
+      [username],
+    );
+    const row = r.rows[0]!;
+    return [Number(row.users), Number(row.audit), Number(row.sessions), Number(row.tokens)];
+  }
+
+  /** The server's own outcome of a call (its access-log line), once it has one. */
+  function answered(s: TestServer, requestId: string): { code: string; reason?: string } | undefined {
+    const line = s.logs.find((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"msg":"rpc"'));
+    return line === undefined ? undefined : (JSON.parse(line) as { code: string; reason?: string });
+  }
+
+  /** No transaction open (nor statement running) on the scratch database but ours. */
+  async function settled(): Promise<true | undefined> {
+    const r = await sql!.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_stat_activity
+        WHERE datname = $1 AND pid <> pg_backend_pid() AND (xact_start IS NOT NULL OR state = 'active')`,
+      [new URL(scratch!.url).pathname.slice(1)],
+    );
+    return Number(r.rows[0]!.n) === 0 ? true : undefined;
+  }
+
+  /**
+   * Register with a 50 ms deadline while every answer of the database is `latencyMs` late.
+   * The server goes on after the client gave up: the database stays slow until the server
+   * has answered the call (committed, or given up at its own 300 ms budget), then it is fast
+   * again, answers already on their way included, and whatever is still in flight settles.
+   */
+  async function registerAgainstSlowDatabase(s: TestServer, latencyMs: number, label: string) {
+    const username = uniqueName("slow");
+    const requestId = uniqueTestId(label);
+    const before = await totals();
+    const client = await withFault(async () => {
+      proxy!.setLatency(latencyMs, "downstream");
+      const e = await failure(
+        call(
+          s.clients.auth,
+          s.clients.auth.register,
+          { username, email: `${username}@example.com`, phone: "", password: PASSWORD, fullName: "Slow", deviceName: "" },
+          { deadlineMs: 50, metadata: { "x-request-id": requestId } },
+        ),
+      );
+      await eventually(`server answered ${requestId}`, async () => (answered(s, requestId) ? true : undefined), 5000, 5);
+      proxy!.setLatency(0, "both");
+      proxy!.release();
+      return e;
+    });
+    await eventually(`in-flight work of ${requestId} settled`, settled, 5000, 25);
+    const after = await totals();
+    return {
+      client,
+      server: answered(s, requestId)!,
+      written: await registrationOf(username),
+      delta: after.map((n, k) => n - before[k]!),
+    };
   }
 
   it("35: database down → UNAVAILABLE, fast once the breaker opens, no token, NOT_SERVING; recovers without a restart", async () => {
@@ -132,136 +227,119 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
     expect(await healthCheck(s.port, "")).toBe("SERVING");
     const sessionsBefore = await countSessions(user.user!.id);
 
-    const downAt = performance.now();
-    proxy!.down();
+    await withFault(async () => {
+      const downAt = performance.now();
+      proxy!.down();
 
-    // Until the breaker opens each call still tries the database: UNAVAILABLE, retryable.
-    const breakerLines = () => s.logs.filter((l) => l.includes('"breaker":"open"')).length;
-    let failuresToOpen = 0;
-    while (breakerLines() === 0) {
-      failuresToOpen += 1;
-      expect(failuresToOpen, "the breaker opens after 5 consecutive failures").toBeLessThanOrEqual(5);
-      expectUnavailable(await failure(login(s.clients, user.username)));
+      // Until the breaker opens each call still tries the database: UNAVAILABLE, retryable.
+      const opened = () => s.logs.some((l) => l.includes('"breaker":"open"'));
+      let failuresToOpen = 0;
+      while (!opened()) {
+        failuresToOpen += 1;
+        expect(failuresToOpen, "the breaker opens after 5 consecutive failures").toBeLessThanOrEqual(5);
+        expectUnavailable(await failure(login(s.clients, user.username)));
+      }
+      expect(failuresToOpen).toBe(5);
+
+      // Open: refused at once, whatever the call needs from the database.
+      const fast = [
+        () => login(s.clients, user.username),
+        () => login(s.clients, user.email),
+        () => call(auth, auth.refreshToken, { refreshToken: user.tokens!.refreshToken }),
+        // Fail closed: the session's status cannot be read, so the token does not validate.
+        () => validate(s.clients, user.tokens!.accessToken),
+      ];
+      for (const attempt of fast) {
+        const { value: e, ms } = await timed(failure(attempt()));
+        expectUnavailable(e);
+        expect(ms, "a refused call answers fast").toBeLessThan(50);
+      }
+      // No account either (how fast: see the next test).
+      expectUnavailable(await failure(registerUser(s.clients)));
+
+      // The health monitor (every 2 s) takes the instance out of rotation.
+      await eventually("NOT_SERVING", async () => ((await healthCheck(s.port, "")) === "NOT_SERVING" ? true : undefined), 3500, 100);
+      expect(performance.now() - downAt).toBeLessThan(3500);
+      expect(await healthCheck(s.port, "auth.v1.AuthService")).toBe("NOT_SERVING");
+
+      // Nothing was issued while the database was away.
+      expect(await countSessions(user.user!.id)).toBe(sessionsBefore);
+
+      const upAt = performance.now();
+      proxy!.up();
+      await eventually("SERVING again", async () => ((await healthCheck(s.port, "")) === "SERVING" ? true : undefined), 5000, 100);
+      const recovered = await eventually(
+        "Login works again",
+        async () => {
+          try {
+            return await login(s.clients, user.username);
+          } catch (error) {
+            // Until the breaker lets a trial call through: still the retryable answer.
+            expectUnavailable(await failure(Promise.reject(error)));
+            return undefined;
+          }
+        },
+        6000,
+        100,
+      );
+      expect(performance.now() - upAt).toBeLessThan(6000);
+      expect((await validate(s.clients, recovered.tokens!.accessToken)).sessionId).toBe(recovered.session!.id);
+      expect(await countSessions(user.user!.id)).toBe(sessionsBefore + 1);
+      expect(s.logs.some((l) => l.includes('"breaker":"closed"'))).toBe(true);
+    });
+  });
+
+  // FAILS today: Register hashes the password (argon2, tens of ms and 19 MiB) before its first
+  // database call, so with the breaker open it still answers only after a full hash.
+  it("35: with the breaker open, Register is refused before it spends a password hash", async () => {
+    // Same database and proxy; a deliberately slow hash makes the difference unmistakable.
+    const slow = await startTestServer({ env: { ...env, CRYPTO__ARGON2_ITERATIONS: "20" } });
+    try {
+      await withFault(async () => {
+        proxy!.down();
+        for (let i = 0; i < 5; i++) expectUnavailable(await failure(login(slow.clients, "nobody@example.com")));
+        expect(slow.logs.some((l) => l.includes('"breaker":"open"'))).toBe(true);
+        const { value: e, ms } = await timed(failure(registerUser(slow.clients)));
+        expectUnavailable(e);
+        expect(ms, "Register refused without hashing first").toBeLessThan(50);
+      });
+    } finally {
+      await slow.close();
     }
-    expect(failuresToOpen).toBe(5);
-
-    // Open: every call is refused at once, whatever it needs from the database.
-    const attempts = [
-      () => login(s.clients, user.username),
-      () => login(s.clients, user.email),
-      () => registerUser(s.clients),
-      () => call(auth, auth.refreshToken, { refreshToken: user.tokens!.refreshToken }),
-      // Fail closed: the session's status cannot be read, so the token does not validate.
-      () => validate(s.clients, user.tokens!.accessToken),
-    ];
-    for (const attempt of attempts) {
-      const { value: e, ms } = await timed(failure(attempt()));
-      expectUnavailable(e);
-      expect(ms, "a refused call answers fast").toBeLessThan(50);
-    }
-
-    // The health monitor (every 2 s) takes the instance out of rotation.
-    await eventually("NOT_SERVING", async () => ((await healthCheck(s.port, "")) === "NOT_SERVING" ? true : undefined), 3500, 100);
-    expect(performance.now() - downAt).toBeLessThan(3500);
-    expect(await healthCheck(s.port, "auth.v1.AuthService")).toBe("NOT_SERVING");
-
-    // Nothing was issued while the database was away.
-    expect(await countSessions(user.user!.id)).toBe(sessionsBefore);
-
-    const upAt = performance.now();
-    proxy!.up();
-    await eventually("SERVING again", async () => ((await healthCheck(s.port, "")) === "SERVING" ? true : undefined), 5000, 100);
-    const recovered = await eventually(
-      "Login works again",
-      async () => {
-        try {
-          return await login(s.clients, user.username);
-        } catch (error) {
-          // Until the breaker lets a trial call through: still the retryable answer.
-          expectUnavailable(await failure(Promise.reject(error)));
-          return undefined;
-        }
-      },
-      6000,
-      100,
-    );
-    expect(performance.now() - upAt).toBeLessThan(6000);
-    expect((await validate(s.clients, recovered.tokens!.accessToken)).sessionId).toBe(recovered.session!.id);
-    expect(await countSessions(user.user!.id)).toBe(sessionsBefore + 1);
-    expect(s.logs.some((l) => l.includes('"breaker":"closed"'))).toBe(true);
   });
 
   it("32: a 50 ms deadline against a slowed database → DEADLINE_EXCEEDED, and all of the registration or none of it", async () => {
     const s = server!;
-    const { auth } = s.clients;
-    const dbName = new URL(scratch!.url).pathname.slice(1);
-
-    const totals = async () => {
-      const r = await sql!.query<{ users: string; registered: string; sessions: string; tokens: string }>(
-        `SELECT (SELECT count(*) FROM users) AS users,
-                (SELECT count(*) FROM audit_events WHERE type = 'user.registered') AS registered,
-                (SELECT count(*) FROM sessions) AS sessions,
-                (SELECT count(*) FROM refresh_tokens) AS tokens`,
-      );
-      const row = r.rows[0]!;
-      return [Number(row.users), Number(row.registered), Number(row.sessions), Number(row.tokens)];
-    };
-    /** Settled: the call has been answered by the server and no transaction is open on the database. */
-    const settled = async (requestId: string) => {
-      if (!s.logs.some((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"msg":"rpc"'))) return undefined;
-      const r = await sql!.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity
-          WHERE datname = $1 AND pid <> pg_backend_pid() AND (xact_start IS NOT NULL OR state = 'active')`,
-        [dbName],
-      );
-      return Number(r.rows[0]!.n) === 0 ? true : undefined;
-    };
-
-    // From clearly too slow for the server's own 300 ms budget down to barely slow: the later
-    // ones commit while (or just after) the client gives up, the first ones roll back.
+    await eventually("the service answers", () => registerUser(s.clients), 6000, 100);
+    // From far too slow for the server's own 300 ms budget down to barely slow: depending on
+    // where the budget runs out, the registration rolls back or commits after the client left.
     const outcomes: string[] = [];
-    for (const [i, latencyMs] of [200, 60, 30, 10].entries()) {
-      const before = await totals();
-      const username = uniqueName("slow");
-      const requestId = uniqueTestId(`deadline-${i}`);
-      proxy!.setLatency(latencyMs, "downstream");
-      const e = await failure(
-        call(
-          auth,
-          auth.register,
-          { username, email: `${username}@example.com`, phone: "", password: PASSWORD, fullName: "Slow", deviceName: "" },
-          { deadlineMs: 50, metadata: { "x-request-id": requestId } },
-        ),
-      );
-      expect(e.code).toBe(status.DEADLINE_EXCEEDED);
-      proxy!.setLatency(0, "downstream");
-      await eventually(`request ${requestId} settled`, () => settled(requestId), 5000, 25);
-
-      const after = await totals();
-      const delta = after.map((n, k) => n - before[k]!);
-      const mine = await sql!.query<{ id: string }>("SELECT id FROM users WHERE username = $1", [username]);
-      if (mine.rowCount === 0) {
-        expect(delta, `latency ${latencyMs} ms: nothing written`).toEqual([0, 0, 0, 0]);
-        outcomes.push(`${latencyMs}ms:none`);
-      } else {
-        const userId = mine.rows[0]!.id;
-        const r = await sql!.query<{ audit: string; sessions: string; tokens: string }>(
-          `SELECT (SELECT count(*) FROM audit_events WHERE user_id = $1 AND type = 'user.registered') AS audit,
-                  (SELECT count(*) FROM sessions WHERE user_id = $1) AS sessions,
-                  (SELECT count(*) FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE s.user_id = $1) AS tokens`,
-          [userId],
-        );
-        const row = r.rows[0]!;
-        expect([Number(row.audit), Number(row.sessions), Number(row.tokens)], `latency ${latencyMs} ms: all written`).toEqual([1, 1, 1]);
-        expect(delta).toEqual([1, 1, 1, 1]);
-        outcomes.push(`${latencyMs}ms:complete`);
-      }
+    for (const [i, latencyMs] of [200, 50, 30, 10].entries()) {
+      const r = await registerAgainstSlowDatabase(s, latencyMs, `deadline-${i}`);
+      expect(r.client.code).toBe(status.DEADLINE_EXCEEDED);
+      const complete = r.written[0] === 1;
+      expect(r.written, `latency ${latencyMs} ms: all of the registration or none of it`).toEqual(complete ? [1, 1, 1, 1] : [0, 0, 0, 0]);
+      expect(r.delta, "nothing else was written (no orphans)").toEqual(r.written);
+      if (r.server.code === "OK") expect(complete, "what the server reported as done is there").toBe(true);
+      outcomes.push(`${latencyMs}ms: ${complete ? "complete" : "none"} (server answered ${r.server.reason ?? r.server.code})`);
       // The service answers normally again (and a success resets the breaker's count).
       await registerUser(s.clients);
     }
-    // The slowest one cannot have committed within the 300 ms transaction budget.
-    expect(outcomes[0]).toBe("200ms:none");
-    console.info(`security.md 32 outcomes: ${outcomes.join(", ")}`);
+    console.info(`security.md 32 outcomes: ${outcomes.join("; ")}`);
+  });
+
+  // FAILS today: the 300 ms budget is enforced by cockatiel's aggressive timeout, which only
+  // abandons the transaction: the caller is told UNAVAILABLE ("retry") while Prisma goes on and
+  // COMMITs (its own timeout counts from after BEGIN, so it has not expired yet).
+  it("32: a registration the server answered UNAVAILABLE is not committed afterwards", async () => {
+    const s = server!;
+    await eventually("the service answers", () => registerUser(s.clients), 6000, 100);
+    // 200 ms per answer: BEGIN alone takes 200 ms, the budget runs out in the first INSERT.
+    const r = await registerAgainstSlowDatabase(s, 200, "budget");
+    expect(r.client.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(r.server.reason).toBe("SERVICE_UNAVAILABLE");
+    expect(r.written, "rolled back, as the server said").toEqual([0, 0, 0, 0]);
+    expect(r.delta).toEqual([0, 0, 0, 0]);
   });
 });
 

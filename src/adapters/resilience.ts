@@ -1,4 +1,6 @@
 import {
+  BrokenCircuitError,
+  CircuitState,
   circuitBreaker,
   ConsecutiveBreaker,
   handleWhen,
@@ -16,23 +18,39 @@ import { DependencyUnavailableError } from "../domain/errors.js";
  * toward opening the breaker: a USER_ALREADY_EXISTS is an answer, not an outage. Once open,
  * calls fail at once (BrokenCircuitError → UNAVAILABLE) instead of piling up on a dead pool.
  */
+export interface DependencyPolicy extends IPolicy {
+  /**
+   * True while the breaker is open and not yet due for its half-open trial: a caller about to
+   * spend real work (an argon2 hash) before its first query can refuse at once instead.
+   */
+  refusing(): boolean;
+}
+
 export function dependencyPolicy(options: {
   timeoutMs: number;
   consecutiveFailures: number;
   halfOpenAfterMs: number;
   onStateChange?: (state: "open" | "half-open" | "closed") => void;
-}): IPolicy {
+}): DependencyPolicy {
   const breaker = circuitBreaker(
     handleWhen((error) => error instanceof DependencyUnavailableError || error instanceof TaskCancelledError),
     { halfOpenAfter: options.halfOpenAfterMs, breaker: new ConsecutiveBreaker(options.consecutiveFailures) },
   );
-  if (options.onStateChange) {
-    const report = options.onStateChange;
-    breaker.onBreak(() => report("open"));
-    breaker.onHalfOpen(() => report("half-open"));
-    breaker.onReset(() => report("closed"));
-  }
-  return wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  let openedAt: number | null = null;
+  breaker.onBreak(() => {
+    openedAt = Date.now();
+    options.onStateChange?.("open");
+  });
+  breaker.onHalfOpen(() => options.onStateChange?.("half-open"));
+  breaker.onReset(() => {
+    openedAt = null;
+    options.onStateChange?.("closed");
+  });
+  const policy = wrap(breaker, timeout(options.timeoutMs, TimeoutStrategy.Aggressive));
+  return Object.assign(policy, {
+    // After halfOpenAfter the next call must go through: it is the trial that can close it.
+    refusing: () => breaker.state === CircuitState.Open && openedAt !== null && Date.now() - openedAt < options.halfOpenAfterMs,
+  });
 }
 
 /** Wraps every async method of an object in the policy. */
@@ -50,7 +68,7 @@ export function guarded<T extends object>(target: T, policy: IPolicy): T {
  * The database behind the policy: single calls are guarded one by one, a transaction as a
  * whole (its inner calls share its one guard, so a slow transaction trips one timeout).
  */
-export function guardedUnitOfWork(uow: UnitOfWork, policy: IPolicy): UnitOfWork {
+export function guardedUnitOfWork(uow: UnitOfWork, policy: DependencyPolicy): UnitOfWork {
   return {
     users: guarded(uow.users, policy),
     sessions: guarded(uow.sessions, policy),
@@ -58,6 +76,19 @@ export function guardedUnitOfWork(uow: UnitOfWork, policy: IPolicy): UnitOfWork 
     audit: guarded(uow.audit, policy),
     otpCodes: guarded(uow.otpCodes, policy),
     recoveryCodes: guarded(uow.recoveryCodes, policy),
-    transaction: (fn) => policy.execute(() => uow.transaction(fn)),
+    transaction: (fn) =>
+      policy.execute(({ signal }) =>
+        uow.transaction(async (tx) => {
+          const result = await fn(tx);
+          // The aggressive timeout has already answered the caller UNAVAILABLE ("retry"): roll
+          // back rather than commit behind its back. (A timeout during COMMIT itself stays
+          // unknowable; clients treat UNAVAILABLE on a write as "outcome unknown".)
+          if (signal.aborted) throw new TaskCancelledError("transaction outlived its timeout; rolled back");
+          return result;
+        }),
+      ),
+    ensureAvailable: () => {
+      if (policy.refusing()) throw new BrokenCircuitError("database circuit open");
+    },
   };
 }

@@ -215,6 +215,11 @@ export interface Repositories {
 export interface UnitOfWork extends Repositories {
   /** Runs `fn` in one transaction: all it writes commits together, or nothing does. */
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Throws at once (UNAVAILABLE) when the database is known to be down, so a use case can
+   * refuse before spending real work (a password hash) that its first query would waste.
+   */
+  ensureAvailable(): void;
 }
 
 // ---------------------------------------------------------------- credentials

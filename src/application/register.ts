@@ -64,7 +64,9 @@ export class Register {
     });
     await countIpAttempt(this.deps.ipAttempts, ctx);
 
-    // Hash before the transaction: argon2 takes ~20 ms and must not hold a connection.
+    // Hash before the transaction: argon2 takes ~20 ms and must not hold a connection. But
+    // not while the database is known to be down: that hash would be wasted (security.md 35).
+    this.deps.uow.ensureAvailable();
     const passwordHash = await this.deps.hasher.hash(password);
     const username = contacts.username as string;
     const openFirstSession = !this.deps.settings.requireVerifiedContact;

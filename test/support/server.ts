@@ -29,7 +29,7 @@ export class ManualClock implements Clock {
 export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
   // With DATABASE__URL set (CI's second pass) each server gets its own scratch database on
   // that PostgreSQL; otherwise the embedded PGlite, in memory.
-  const pg = process.env.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
+  const pg = process.env.DATABASE__URL && !options.env?.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
   const env: Record<string, string> = {
     SERVER__HOST: "127.0.0.1",
     SERVER__GRPC_PORT: "0",

@@ -8,7 +8,7 @@
  * - `setLatency(ms, direction)` delays each chunk by `ms` before it is forwarded, in order:
  *   "downstream" (from the target back to the client: the default, a slow database),
  *   "upstream" (client to target) or "both". 0 removes it; chunks already queued keep
- *   their due time and their order.
+ *   their due time and their order, unless `release()` sends them on at once.
  */
 import net from "node:net";
 
@@ -27,6 +27,8 @@ export interface TcpProxy {
   up(): void;
   readonly isDown: boolean;
   setLatency(ms: number, direction?: LatencyDirection): void;
+  /** Forwards at once every chunk still held back by latency (a slow link that is fast again). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startTcpProxy(target: { host: string; port: number }, list
   let accepted = 0;
   let upstreamMs = 0;
   let downstreamMs = 0;
+  const releasers = new Set<() => void>();
 
   const kill = (socket: net.Socket): void => {
     if (socket.destroyed) return;
@@ -63,13 +66,13 @@ export async function startTcpProxy(target: { host: string; port: number }, list
     // A reset on one side resets the other at once; an orderly close is passed on (FIN) once
     // the bytes still held by the latency queue have been written (see forward).
     const onClose = (other: net.Socket) => (hadError: boolean) => {
-      pairs.delete(pair);
+      if (other.destroyed) pairs.delete(pair);
       if (hadError) kill(other);
     };
     client.on("close", onClose(upstream));
     upstream.on("close", onClose(client));
-    forward(client, upstream, () => upstreamMs);
-    forward(upstream, client, () => downstreamMs);
+    forward(client, upstream, () => upstreamMs, releasers);
+    forward(upstream, client, () => downstreamMs, releasers);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -116,6 +119,9 @@ export async function startTcpProxy(target: { host: string; port: number }, list
       if (direction !== "upstream") downstreamMs = ms;
       if (direction !== "downstream") upstreamMs = ms;
     },
+    release() {
+      for (const release of [...releasers]) release();
+    },
     async close() {
       down = true;
       for (const pair of [...pairs]) {
@@ -133,7 +139,7 @@ export async function startTcpProxy(target: { host: string; port: number }, list
  * per direction keeps the byte order even when the latency changes; the source is paused
  * while the destination is full.
  */
-function forward(from: net.Socket, to: net.Socket, latency: () => number): void {
+function forward(from: net.Socket, to: net.Socket, latency: () => number, releasers: Set<() => void>): void {
   const queue: { due: number; data: Buffer }[] = [];
   let timer: NodeJS.Timeout | null = null;
   let ended = false;
@@ -157,7 +163,7 @@ function forward(from: net.Socket, to: net.Socket, latency: () => number): void 
         to.once("drain", () => from.resume());
       }
     }
-    if (ended && !to.destroyed) to.end();
+    if (ended && !to.destroyed && !to.writableEnded) to.end();
   };
 
   from.on("data", (data: Buffer) => {
@@ -171,7 +177,14 @@ function forward(from: net.Socket, to: net.Socket, latency: () => number): void 
   };
   from.on("end", finish);
   from.on("close", finish);
+  const release = (): void => {
+    for (const item of queue) item.due = 0;
+    if (timer !== null) clearTimeout(timer);
+    pump();
+  };
+  releasers.add(release);
   to.on("close", () => {
+    releasers.delete(release);
     queue.length = 0;
     if (timer !== null) clearTimeout(timer);
     timer = null;

@@ -610,3 +610,32 @@ describe("JwtAccessTokens.hs256", () => {
     expect(await hs.verify(`${b64json({ ...header, alg: "none" })}.${b64json(payloadAt(clock))}.`)).toEqual(INVALID);
   });
 });
+
+describe("the cache of verified tokens", () => {
+  it("answers a repeated token from the cache, but still expires it on time", async () => {
+    const issued = await tokens.issue(CLAIMS);
+    expect((await tokens.verify(issued.token)).ok).toBe(true);
+    const listsBefore = repo.lists;
+    expect((await tokens.verify(issued.token)).ok).toBe(true);
+    expect(repo.lists).toBe(listsBefore);
+    clock.advance(TTL_SECONDS * 1000 + 1000);
+    expect(await tokens.verify(issued.token)).toEqual({ ok: false, reason: "TOKEN_EXPIRED" });
+  });
+
+  it("drops a cached token at once when its key is removed from the ring", async () => {
+    const issued = await tokens.issue(CLAIMS);
+    expect((await tokens.verify(issued.token)).ok).toBe(true);
+    // A compromised key is deleted from the store; the ring reloads.
+    repo.rows.splice(0, repo.rows.length);
+    await ring.reload();
+    expect(await tokens.verify(issued.token)).toEqual({ ok: false, reason: "TOKEN_INVALID" });
+  });
+
+  it("never lets a different string ride on a cached verification", async () => {
+    const issued = await tokens.issue(CLAIMS);
+    await tokens.verify(issued.token);
+    const [h, p, sig] = issued.token.split(".");
+    const forged = `${h}.${b64json({ ...JSON.parse(Buffer.from(p!, "base64url").toString()), roles: ["root"] })}.${sig}`;
+    expect(await tokens.verify(forged)).toEqual({ ok: false, reason: "TOKEN_INVALID" });
+  });
+});

@@ -5,6 +5,7 @@ import type {
   AccessTokenService,
   AccessTokenVerification,
   Clock,
+  VerifiedAccessToken,
   IdGenerator,
   IssuedAccessToken,
   PublicJwk,
@@ -79,9 +80,46 @@ export class JwtAccessTokens implements AccessTokenService {
     return { token, jti, expiresAt: new Date(exp * 1000) };
   }
 
+  /**
+   * Verification results of tokens seen recently. A token's signature and claims do not change,
+   * so re-verifying the same string on every call only burns CPU (EdDSA through jose is ~100 µs).
+   * A hit is re-checked for expiry against the clock and for its key still being in the ring
+   * (a key removed after a compromise stops its cached tokens at once). Session liveness is
+   * not cached here: ValidateToken checks it on every call.
+   */
+  private readonly verified = new Map<string, { token: VerifiedAccessToken; kid: string }>();
+  private static readonly CACHE_MAX = 10_000;
+
   async verify(token: string): Promise<AccessTokenVerification> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.token.expiresAt.getTime() <= this.c.clock.now().getTime()) {
+        this.verified.delete(token);
+        return { ok: false, reason: "TOKEN_EXPIRED" };
+      }
+      if (this.keyStillVerifies(hit.kid)) return { ok: true, token: hit.token };
+      this.verified.delete(token);
+    }
+    const result = await this.verifyFully(token);
+    if (result.ok) {
+      if (this.verified.size >= JwtAccessTokens.CACHE_MAX) {
+        const oldest = this.verified.keys().next().value;
+        if (oldest !== undefined) this.verified.delete(oldest);
+      }
+      this.verified.set(token, { token: result.token, kid: result.kid });
+    }
+    return result.ok ? { ok: true, token: result.token } : result;
+  }
+
+  private keyStillVerifies(kid: string): boolean {
+    return this.signer.alg === "HS256" ? kid === this.signer.kid : this.signer.ring.knows(kid);
+  }
+
+  private async verifyFully(
+    token: string,
+  ): Promise<{ ok: true; token: VerifiedAccessToken; kid: string } | { ok: false; reason: "TOKEN_EXPIRED" | "TOKEN_INVALID" }> {
     try {
-      const { payload } = await jwtVerify(token, (header) => this.resolveKey(header), {
+      const { payload, protectedHeader } = await jwtVerify(token, (header) => this.resolveKey(header), {
         algorithms: [this.signer.alg],
         issuer: this.c.issuer,
         audience: this.c.audience,
@@ -96,6 +134,7 @@ export class JwtAccessTokens implements AccessTokenService {
       const scope = typeof payload.scope === "string" ? payload.scope : "";
       return {
         ok: true,
+        kid: protectedHeader.kid ?? "",
         token: {
           userId: payload.sub,
           sessionId: payload.sid,

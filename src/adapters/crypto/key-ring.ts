@@ -93,6 +93,12 @@ export class KeyRing {
     return key.publicKey;
   }
 
+  /** Whether `kid` is loaded and not expired (no reload). */
+  knows(kid: string): boolean {
+    const key = this.keys.get(kid);
+    return key !== undefined && (key.expiresAt === null || key.expiresAt > this.clock.now().getTime());
+  }
+
   publicJwks(): PublicJwk[] {
     const now = this.clock.now().getTime();
     return [...this.keys.values()]

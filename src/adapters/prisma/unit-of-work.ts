@@ -53,6 +53,9 @@ export class PrismaUnitOfWork implements UnitOfWork {
     this.recoveryCodes = root.recoveryCodes;
   }
 
+  /** Availability is the guard's business (adapters/resilience.ts); the bare client cannot tell. */
+  ensureAvailable(): void {}
+
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
     const timeout = this.options.transactionTimeoutMs;
     // What fn throws is already in the service's vocabulary (the repositories translate) or

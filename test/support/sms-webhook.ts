@@ -30,6 +30,8 @@ export interface TestSmsWebhook {
   hang(on: boolean): void;
   down(): Promise<void>;
   up(): Promise<void>;
+  /** Healthy again: answering 202, listening. */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,6 +140,11 @@ export async function startSmsWebhook(): Promise<TestSmsWebhook> {
     },
     down: close,
     up: listen,
+    reset: async () => {
+      failure = null;
+      hanging = false;
+      await listen();
+    },
     stop: async () => {
       failure = null;
       hanging = false;

@@ -9,6 +9,8 @@
  * - `down()` stops listening (connection refused) and `up()` listens again on the same port.
  *
  * No TLS and no auth: STARTTLS is disabled so nodemailer talks plain text on loopback.
+ * Each connection costs ~100 ms before the greeting: smtp-server waits that long, not
+ * configurably, to catch clients that talk before being greeted.
  */
 import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
@@ -43,6 +45,8 @@ export interface TestSmtpServer {
   hang(on: boolean): void;
   down(): Promise<void>;
   up(): Promise<void>;
+  /** Healthy again: accepting, greeting, listening. */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       authOptional: true,
       disabledCommands: ["STARTTLS"],
       logger: false,
+      // Tests must not depend on a DNS resolver (machines here have none that answers).
+      disableReverseLookup: true,
       // Stopping must not wait for idle or hung clients (the default waits 30 s).
       closeTimeout: 50,
       onConnect(session, callback) {
@@ -164,6 +170,11 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     },
     down: close,
     up: listen,
+    reset: async () => {
+      refusals = null;
+      hanging = false;
+      await listen();
+    },
     stop: async () => {
       refusals = null;
       hanging = false;

@@ -10,7 +10,7 @@
  * a dead SMS gateway never slows email down. The outbox is always returned, even when both
  * channels have providers, so development tooling has one place to look.
  */
-import type { Notifier } from "../../application/ports.js";
+import type { Clock, Notifier } from "../../application/ports.js";
 import type { Logger } from "../logging/logger.js";
 import { OutboxNotifier } from "./outbox-notifier.js";
 import { resilient, type BreakerState } from "./resilient-notifier.js";
@@ -28,6 +28,8 @@ export interface NotifierConfig {
   /** Per delivery attempt. */
   timeoutMs: number;
   productName: string;
+  /** "Expires in N minutes" is counted from this clock's now (default: the system clock). */
+  clock?: Clock;
   /** Tuning for tests; production uses the defaults of resilient(). */
   retries?: number;
   halfOpenAfterMs?: number;
@@ -42,7 +44,8 @@ export interface Notifiers {
 
 export function createNotifier(config: NotifierConfig, logger: Logger): Notifiers {
   const log = logger.child({ component: "notify" });
-  const outbox = new OutboxNotifier(logger, { revealCodes: config.revealCodes, productName: config.productName });
+  const clock = config.clock ?? { now: () => new Date() };
+  const outbox = new OutboxNotifier(logger, { revealCodes: config.revealCodes, productName: config.productName, clock });
   const guard = (name: string) => ({
     name,
     timeoutMs: config.timeoutMs,
@@ -58,7 +61,7 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
   let email: Notifier = outbox;
   let smtp: SmtpNotifier | undefined;
   if (config.smtpUrl) {
-    smtp = new SmtpNotifier({ url: config.smtpUrl, from: config.from, productName: config.productName });
+    smtp = new SmtpNotifier({ url: config.smtpUrl, from: config.from, productName: config.productName, clock });
     email = resilient(smtp, guard("smtp"));
   }
 
@@ -68,6 +71,7 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
       url: config.smsWebhookUrl,
       token: config.smsWebhookToken,
       productName: config.productName,
+      clock,
       // Backstop only: resilient() aborts each attempt at timeoutMs already.
       timeoutMs: config.timeoutMs * 2,
     });

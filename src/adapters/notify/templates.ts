@@ -30,17 +30,17 @@ export interface RenderedMessage {
 interface PurposeWording {
   /** What the code is, as a noun phrase: "sign-in code". */
   noun: string;
-  /** Why the reader got it: "to sign in". */
+  /** What to do with it: "to finish signing in". */
   action: (channel: Channel) => string;
 }
 
 const PURPOSES: Record<OtpPurpose, PurposeWording> = {
   verify_contact: {
     noun: "verification code",
-    action: (channel) => (channel === "email" ? "to verify this email address" : "to verify this phone number"),
+    action: (channel) => `to confirm this ${channel === "email" ? "email address" : "phone number"} is yours`,
   },
-  login: { noun: "sign-in code", action: () => "to sign in" },
-  reset_password: { noun: "password reset code", action: () => "to reset your password" },
+  login: { noun: "sign-in code", action: () => "to finish signing in" },
+  reset_password: { noun: "password reset code", action: () => "to choose a new password" },
 };
 
 const NO_ACCOUNT_HINT = "If it wasn't you, ignore this.";
@@ -69,7 +69,7 @@ export function render(n: Notification, opts: RenderOptions): RenderedMessage {
   if (code === undefined || !/^[0-9A-Za-z]{4,12}$/.test(code)) {
     throw new Error("a code notification needs a code of 4-12 letters or digits");
   }
-  const lead = `Your ${wording.noun} ${wording.action(n.channel)}:`;
+  const lead = `Enter this ${wording.noun} ${wording.action(n.channel)}:`;
   const expiresLine = `It expires in ${expiry.minutes} (at ${expiry.utc}).`;
   return {
     subject: `${product}: your ${wording.noun}`,

@@ -100,7 +100,17 @@ describe.each(kinds)("migrations on %s", (kind) => {
       "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
     );
     expect(tables.map((t) => t.tablename)).toEqual(
-      ["_prisma_migrations", "audit_events", "refresh_tokens", "sessions", "signing_keys", "users"].sort(),
+      [
+        "_prisma_migrations",
+        "app_secrets",
+        "audit_events",
+        "otp_codes",
+        "recovery_codes",
+        "refresh_tokens",
+        "sessions",
+        "signing_keys",
+        "users",
+      ].sort(),
     );
   }, SLOW);
 

@@ -68,6 +68,8 @@ describe.each(kinds)("PrismaUserRepository on %s", (kind) => {
       deletedAt: null,
       updatedAt: input.createdAt,
       lastLoginAt: null,
+      totpSecretEnc: null,
+      totpLastStep: null,
     });
     expect(await users.findById(input.id)).toEqual(created);
   });

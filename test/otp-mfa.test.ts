@@ -180,7 +180,10 @@ describe("one-time codes", () => {
     }
     expect((await failure(call(auth, auth.refreshToken, { refreshToken: other.tokens!.refreshToken }))).reason).toBe("SESSION_REVOKED");
     expect((await failure(call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" }))).reason).toBe("INVALID_CREDENTIALS");
-    await call(auth, auth.login, { identifier: reg.username, password: "a fresh reset passphrase", otpCode: "", deviceName: "" });
+    const fresh = await call(auth, auth.login, { identifier: reg.username, password: "a fresh reset passphrase", otpCode: "", deviceName: "" });
+    const trail = await call(server.clients.users, server.clients.users.listAuditEvents, { pageSize: 100, pageToken: "" }, { bearer: fresh.tokens!.accessToken });
+    const reset = trail.events.find((e) => e.type === "password.reset");
+    expect(reset).toMatchObject({ outcome: "success", metadata: { channel: "email", revoked_sessions: "2" } });
   });
 
   it("a provider outage answers UNAVAILABLE and loses nothing: a resend right after works", async () => {

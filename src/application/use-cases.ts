@@ -19,6 +19,7 @@ import { ResetPassword } from "./reset-password.js";
 import { EnrollTotp } from "./enroll-totp.js";
 import { ConfirmTotp } from "./confirm-totp.js";
 import { DisableTotp } from "./disable-totp.js";
+import { ListAuditEvents } from "./list-audit-events.js";
 
 export type UseCases = ReturnType<typeof createUseCases>;
 
@@ -45,5 +46,6 @@ export function createUseCases(deps: CoreDeps) {
     enrollTotp: new EnrollTotp(deps),
     confirmTotp: new ConfirmTotp(deps),
     disableTotp: new DisableTotp(deps),
+    listAuditEvents: new ListAuditEvents(deps),
   };
 }

@@ -1,11 +1,11 @@
 /** Pure conversions between the core's types and the generated protobuf messages. */
 import type { IssuedTokens } from "../../application/issue-session.js";
-import type { OtpPurpose as CoreOtpPurpose, PublicJwk } from "../../application/ports.js";
+import type { AuditRecord, OtpPurpose as CoreOtpPurpose, PublicJwk } from "../../application/ports.js";
 import type { Principal } from "../../application/validate-token.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
-import type { Jwk, Session as PbSession, TokenPair, User as PbUser } from "../../gen/pb/auth/v1/resources.js";
+import type { AuditEvent as PbAuditEvent, Jwk, Session as PbSession, TokenPair, User as PbUser } from "../../gen/pb/auth/v1/resources.js";
 
 export function userToPb(user: User): PbUser {
   return {
@@ -86,4 +86,17 @@ export function purposeFromPb(purpose: OtpPurpose): CoreOtpPurpose | null {
     default:
       return null;
   }
+}
+
+export function auditEventToPb(event: AuditRecord): PbAuditEvent {
+  return {
+    id: event.id,
+    type: event.type,
+    outcome: event.outcome,
+    ipAddress: event.ipAddress,
+    userAgent: event.userAgent,
+    sessionId: event.sessionId ?? "",
+    createdAt: event.createdAt,
+    metadata: Object.fromEntries(Object.entries(event.metadata).map(([k, v]) => [k, String(v)])),
+  };
 }

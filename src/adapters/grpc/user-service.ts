@@ -1,6 +1,6 @@
 import type { UseCases } from "../../application/use-cases.js";
 import { UserServiceService, type UserServiceServer } from "../../gen/pb/auth/v1/user_service.js";
-import { userToPb } from "./mappers.js";
+import { auditEventToPb, userToPb } from "./mappers.js";
 import { requirePrincipal } from "./principal.js";
 import type { Unary } from "./unary.js";
 
@@ -40,6 +40,10 @@ export function userServiceHandlers(uc: UseCases, unary: Unary): UserServiceServ
     disableTotp: unary(s.disableTotp, async (req, ctx) => {
       await uc.disableTotp.execute({ code: req.code, password: req.password }, requirePrincipal(ctx), ctx.request);
       return {};
+    }),
+    listAuditEvents: unary(s.listAuditEvents, async (req, ctx) => {
+      const out = await uc.listAuditEvents.execute({ pageSize: req.pageSize, pageToken: req.pageToken }, requirePrincipal(ctx));
+      return { events: out.events.map(auditEventToPb), nextPageToken: out.nextPageToken };
     }),
   };
 }

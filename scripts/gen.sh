@@ -12,5 +12,7 @@ npx buf generate
 # Envoy's grpc_json_transcoder and the OpenAPI generator.
 mkdir -p src/gen
 npx buf build --as-file-descriptor-set -o src/gen/descriptor.binpb
+# OpenAPI 3.1 of the REST face, from that descriptor set (served at /openapi.json and /docs).
+npx tsx scripts/gen-openapi.ts >/dev/null
 # Prisma client, into src/gen/prisma.
 if [ -f scripts/gen-prisma.sh ]; then bash scripts/gen-prisma.sh; fi

@@ -25,6 +25,11 @@ import { cryptoRandom, systemClock, uuidV7Ids } from "./adapters/crypto/system.j
 import { authInterceptor } from "./adapters/grpc/interceptors/auth.js";
 import { errorsInterceptor } from "./adapters/grpc/interceptors/errors.js";
 import { loggingInterceptor } from "./adapters/grpc/interceptors/logging.js";
+import { metricsInterceptor } from "./adapters/grpc/interceptors/metrics.js";
+import { readDescriptorSet } from "./adapters/grpc/descriptors.js";
+import { loadApi } from "./adapters/http/http-rules.js";
+import { HttpGateway, loopbackTarget } from "./adapters/http/server.js";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { authPolicyOf, bindServer, createGrpcServer, HealthReporter } from "./adapters/grpc/server.js";
 import { InflightCalls } from "./adapters/grpc/inflight.js";
 import { makeUnary } from "./adapters/grpc/unary.js";
@@ -54,9 +59,9 @@ export interface App {
   keyRing: KeyRing | null;
   /** Development outbox: every message not sent through a real provider. */
   outbox: Notifiers["outbox"];
-  /** Binds the gRPC port (0 picks a free one) and starts health monitoring. */
-  start(): Promise<{ grpcPort: number }>;
-  /** NOT_SERVING, drain in-flight calls (new ones get UNAVAILABLE), close pools. */
+  /** Binds the gRPC and REST gateway ports (0 picks a free one) and starts health monitoring. */
+  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /** NOT_SERVING, drain REST requests then gRPC calls (new ones get UNAVAILABLE), close pools. */
   shutdown(): Promise<void>;
   /** Whether each dependency answers now (for /readyz and health). */
   probe(): Promise<{ database: boolean; redis: boolean }>;
@@ -146,6 +151,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       revealCodes: config.server.environment === "development",
       timeoutMs: Math.max(config.mail.timeoutMs, config.sms.timeoutMs),
       productName: config.mfa.issuer,
+      clock,
     },
     logger,
   );
@@ -197,11 +203,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const health = new HealthReporter();
   const inflight = new InflightCalls();
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  // Lets the gRPC side believe the client IP and user agent our own REST gateway forwards,
+  // and nobody else's (adapters/grpc/call-context.ts). New at every start, never logged.
+  const gatewaySecret = randomBytes(32).toString("base64url");
   const unary = makeUnary({
     inflight,
     logger,
     trustedProxies: new Set(config.server.trustedProxies),
-    interceptors: [loggingInterceptor, errorsInterceptor, authInterceptor(useCases.validateToken, authPolicyOf)],
+    gatewaySecret,
+    interceptors: [metricsInterceptor(metrics), loggingInterceptor, errorsInterceptor, authInterceptor(useCases.validateToken, authPolicyOf)],
   });
   const server: Server = createGrpcServer({ useCases, unary, health, maxMessageBytes: config.server.maxMessageBytes });
 
@@ -212,6 +224,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ]);
     return { database, redis: redisOk };
   };
+  // REST/JSON from the descriptor set's google.api.http rules, forwarded to `server` over loopback.
+  const gateway = new HttpGateway({
+    api: loadApi(readDescriptorSet()),
+    logger,
+    allowedOrigins: config.server.allowedOrigins,
+    maxBodyBytes: config.server.maxMessageBytes,
+    gatewaySecret,
+    probe,
+    metrics,
+  });
 
   let monitor: NodeJS.Timeout | null = null;
   let keyReload: NodeJS.Timeout | null = null;
@@ -233,6 +255,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     probe,
     async start() {
       const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
+      const httpPort = await gateway.listen(config.server.host, config.server.httpPort, loopbackTarget(config.server.host, grpcPort));
       await checkHealth();
       monitor = setInterval(() => void checkHealth(), 2000);
       monitor.unref();
@@ -243,17 +266,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         keyReload = setInterval(() => ring.reload().catch((e: unknown) => logger.warn({ err: String(e) }, "key reload failed")), 60_000);
         keyReload.unref();
       }
-      return { grpcPort };
+      return { grpcPort, httpPort };
     },
     async shutdown() {
       stopping = true;
       health.setAll("NOT_SERVING");
       if (monitor) clearInterval(monitor);
       if (keyReload) clearInterval(keyReload);
+      const drainMs = Math.max(1000, config.server.shutdownTimeoutSeconds * 1000 - 2000);
+      const deadline = Date.now() + drainMs;
+      const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)).unref());
+      // REST first: stop accepting and let requests in progress finish (they need the gRPC
+      // server for that), within the same drain budget.
+      await gateway.close(deadline);
       // Stop accepting calls (new ones get UNAVAILABLE), let the unary calls in progress
       // finish, then cut what is left: long-lived streams such as health Watch.
-      const drainMs = Math.max(1000, config.server.shutdownTimeoutSeconds * 1000 - 2000);
-      const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
       let drained = false;
       const closed = new Promise<void>((resolve) =>
         server.tryShutdown(() => {
@@ -261,7 +288,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           resolve();
         }),
       );
-      await Promise.race([inflight.idle(), delay(drainMs)]);
+      await Promise.race([inflight.idle(), delay(deadline - Date.now())]);
       // A finished handler's response may still be in the socket buffer: let it flush.
       await Promise.race([closed, delay(500)]);
       if (!drained) server.forceShutdown();

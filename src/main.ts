@@ -15,8 +15,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
-  const { grpcPort } = await app.start();
-  app.logger.info({ grpcPort, host: config.server.host, environment: config.server.environment }, "auth-service listening");
+  const { grpcPort, httpPort } = await app.start();
+  app.logger.info({ grpcPort, httpPort, host: config.server.host, environment: config.server.environment }, "auth-service listening");
 
   let shuttingDown = false;
   const stop = (signal: string) => {

@@ -17,7 +17,7 @@ export interface ServiceProcess {
 export async function spawnService(env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", SERVER__HOST: "127.0.0.1", SERVER__GRPC_PORT: "0", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", SERVER__HOST: "127.0.0.1", SERVER__GRPC_PORT: "0", SERVER__HTTP_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];

@@ -9,6 +9,9 @@ import { connect, type Clients } from "./grpc.js";
 export interface TestServer {
   app: App;
   port: number;
+  /** The built-in REST gateway's port and `http://127.0.0.1:<port>`. */
+  httpPort: number;
+  baseUrl: string;
   clients: Clients;
   /** Every log line written so far (JSON strings). */
   logs: string[];
@@ -33,6 +36,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
   const env: Record<string, string> = {
     SERVER__HOST: "127.0.0.1",
     SERVER__GRPC_PORT: "0",
+    SERVER__HTTP_PORT: "0",
     SERVER__ENVIRONMENT: "test",
     DATABASE__DATA_DIR: "memory://",
     LOG__LEVEL: "info",
@@ -50,11 +54,13 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     },
   });
   const app = await createApp(loadConfig(env), { logDestination: destination, ...(options.clock ? { clock: options.clock } : {}) });
-  const { grpcPort } = await app.start();
+  const { grpcPort, httpPort } = await app.start();
   const clients = connect(grpcPort);
   return {
     app,
     port: grpcPort,
+    httpPort,
+    baseUrl: `http://127.0.0.1:${httpPort}`,
     clients,
     logs,
     async close() {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import type { Metadata, ServerUnaryCall } from "@grpc/grpc-js";
 import type { RequestContext } from "../../application/ports.js";
@@ -39,11 +39,32 @@ export function peerAddress(peer: string): string {
 }
 
 /**
- * The client's address. X-Forwarded-For is believed only when the direct peer is a trusted
- * proxy, and then only up to the first hop that is not trusted (security.md 14).
+ * The built-in REST gateway (adapters/http) forwards each call over loopback with this
+ * per-process secret. Only a call carrying it has its `x-forwarded-for` and
+ * `x-forwarded-user-agent` believed without its peer being a trusted proxy: another local
+ * process cannot speak for other clients (security.md 14). The gateway always appends the
+ * HTTP peer it saw, so the hop walk below starts from a fact.
  */
-export function clientAddress(peerIp: string, metadata: Metadata, trustedProxies: ReadonlySet<string>): string {
-  if (!trustedProxies.has(peerIp)) return peerIp;
+export const GATEWAY_SECRET_METADATA = "x-auth-gateway-secret";
+export const FORWARDED_USER_AGENT_METADATA = "x-forwarded-user-agent";
+
+/** Whether the gateway vouches for this call; the secret is removed from the metadata either way. */
+export function vouchedByGateway(metadata: Metadata, secret: string | undefined): boolean {
+  const given = metadata.get(GATEWAY_SECRET_METADATA)[0];
+  metadata.remove(GATEWAY_SECRET_METADATA);
+  if (secret === undefined || typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b); // constant-time compare
+}
+
+/**
+ * The client's address. X-Forwarded-For is believed only when the direct peer is a trusted
+ * proxy (or the call came through our own gateway), and then only up to the first hop that is
+ * not trusted (security.md 14).
+ */
+export function clientAddress(peerIp: string, metadata: Metadata, trustedProxies: ReadonlySet<string>, viaGateway = false): string {
+  if (!viaGateway && !trustedProxies.has(peerIp)) return peerIp;
   const header = metadata.get("x-forwarded-for").map(String).join(",");
   const hops = header.split(",").map((h) => h.trim()).filter((h) => isIP(h) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) {
@@ -56,11 +77,13 @@ export function clientAddress(peerIp: string, metadata: Metadata, trustedProxies
 export function buildCallContext(
   call: ServerUnaryCall<unknown, unknown>,
   method: string,
-  base: { logger: Logger; trustedProxies: ReadonlySet<string> },
+  base: { logger: Logger; trustedProxies: ReadonlySet<string>; gatewaySecret?: string | undefined },
 ): CallContext {
   const requestId = requestIdFrom(call.metadata);
-  const ipAddress = clientAddress(peerAddress(call.getPeer()), call.metadata, base.trustedProxies);
-  const userAgent = String(call.metadata.get("user-agent")[0] ?? "").slice(0, 512);
+  const viaGateway = vouchedByGateway(call.metadata, base.gatewaySecret);
+  const ipAddress = clientAddress(peerAddress(call.getPeer()), call.metadata, base.trustedProxies, viaGateway);
+  const agentKey = viaGateway ? FORWARDED_USER_AGENT_METADATA : "user-agent";
+  const userAgent = String(call.metadata.get(agentKey)[0] ?? "").slice(0, 512);
   return {
     method,
     request: { requestId, ipAddress, userAgent },

@@ -96,7 +96,15 @@ function domainError(reason: ErrorReason): DomainError {
 describe("mapError — every ErrorReason (security.md 29, api.md Errors)", () => {
   it("covers every reason of the contract's ErrorReason enum (errors.proto)", () => {
     // Reasons only the transport produces, never a use case.
-    const wireOnly = ["ERROR_REASON_UNSPECIFIED", "UNRECOGNIZED", "MESSAGE_TOO_LARGE", "DEADLINE_EXCEEDED", "INTERNAL_ERROR"];
+    const wireOnly = [
+      "ERROR_REASON_UNSPECIFIED",
+      "UNRECOGNIZED",
+      "MESSAGE_TOO_LARGE",
+      "DEADLINE_EXCEEDED",
+      "INTERNAL_ERROR",
+      "ROUTE_NOT_FOUND", // the REST gateway's own
+      "CANCELLED", // the REST gateway's own
+    ];
     const proto = Object.keys(ProtoErrorReason).filter((k) => Number.isNaN(Number(k)) && !wireOnly.includes(k));
     expect([...ALL_REASONS].sort()).toEqual(proto.sort());
   });

@@ -16,6 +16,8 @@ export type Unary = <Req, Res>(method: { path: string }, handler: Handler<Req, R
 export function makeUnary(base: {
   logger: Logger;
   trustedProxies: ReadonlySet<string>;
+  /** The built-in gateway's per-process secret (see call-context.ts). */
+  gatewaySecret?: string;
   interceptors: Interceptor[];
   inflight: InflightCalls;
 }): Unary {

@@ -65,6 +65,10 @@ export enum ErrorReason {
   MFA_INVALID = 23,
   /** MFA_STATE_CONFLICT - FAILED_PRECONDITION: the second factor is already on (EnrollTotp) or not on (DisableTotp). */
   MFA_STATE_CONFLICT = 24,
+  /** ROUTE_NOT_FOUND - NOT_FOUND (REST only): no route matches the method and path. */
+  ROUTE_NOT_FOUND = 25,
+  /** CANCELLED - CANCELLED (REST only, HTTP 499): the client went away before the answer. */
+  CANCELLED = 26,
   UNRECOGNIZED = -1,
 }
 
@@ -145,6 +149,12 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 24:
     case "MFA_STATE_CONFLICT":
       return ErrorReason.MFA_STATE_CONFLICT;
+    case 25:
+    case "ROUTE_NOT_FOUND":
+      return ErrorReason.ROUTE_NOT_FOUND;
+    case 26:
+    case "CANCELLED":
+      return ErrorReason.CANCELLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -204,6 +214,10 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "MFA_INVALID";
     case ErrorReason.MFA_STATE_CONFLICT:
       return "MFA_STATE_CONFLICT";
+    case ErrorReason.ROUTE_NOT_FOUND:
+      return "ROUTE_NOT_FOUND";
+    case ErrorReason.CANCELLED:
+      return "CANCELLED";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

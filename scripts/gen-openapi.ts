@@ -1,0 +1,24 @@
+// Writes src/gen/openapi.json (OpenAPI 3.1) from the descriptor set, so the REST docs follow the
+// .proto files: run by scripts/gen.sh after `buf build`. Deterministic output (CI diffs it).
+//
+//   npx tsx scripts/gen-openapi.ts [descriptor.binpb] [openapi.json]
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { DESCRIPTOR_SET_PATH, readDescriptorSet } from "../src/adapters/grpc/descriptors.js";
+import { authPolicyOf } from "../src/adapters/grpc/server.js";
+import { OPENAPI_PATH } from "../src/adapters/http/docs.js";
+import { loadApi } from "../src/adapters/http/http-rules.js";
+import { buildOpenApi } from "../src/adapters/http/openapi.js";
+
+const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string };
+const input = process.argv[2] ?? DESCRIPTOR_SET_PATH;
+const output = process.argv[3] ?? OPENAPI_PATH;
+
+const doc = buildOpenApi(loadApi(readDescriptorSet(input)), {
+  title: "auth-service REST API",
+  version: pkg.version,
+  authPolicyOf,
+});
+writeFileSync(output, `${JSON.stringify(doc, null, 2)}\n`);
+const paths = Object.keys(doc.paths as object).length;
+console.log(`wrote ${output} (${paths} paths)`);

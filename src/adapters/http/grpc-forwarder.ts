@@ -1,0 +1,83 @@
+/**
+ * Forwards a transcoded call to our own gRPC server over loopback with a generic grpc-js
+ * client (identity serializers on the protobuf bytes), so a REST call runs through exactly
+ * the interceptors (logging, errors, auth, metrics) that any gRPC caller or Envoy goes through.
+ */
+import { Client, credentials, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { FORWARDED_USER_AGENT_METADATA, GATEWAY_SECRET_METADATA } from "../grpc/call-context.js";
+
+/** What the gateway passes on from the HTTP request. */
+export interface ForwardedRequest {
+  /** HTTP headers passed through unchanged as metadata (authorization, x-api-key, x-request-id). */
+  passThrough: Record<string, string>;
+  /** The HTTP peer's address, appended to any X-Forwarded-For it sent. */
+  peerIp: string;
+  forwardedFor: string | undefined;
+  userAgent: string | undefined;
+}
+
+export type ForwardResult =
+  | { ok: true; bytes: Buffer; requestId: string | undefined }
+  | { ok: false; error: ServiceError; requestId: string | undefined };
+
+export interface PendingCall {
+  result: Promise<ForwardResult>;
+  cancel(): void;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+export class GrpcForwarder {
+  private readonly client: Client;
+
+  constructor(
+    target: string,
+    private readonly options: { secret: string; deadlineMs: number },
+  ) {
+    this.client = new Client(target, credentials.createInsecure(), {
+      "grpc.primary_user_agent": "auth-service-gateway",
+      // Our own server: no reason to limit what it answers.
+      "grpc.max_receive_message_length": -1,
+    });
+  }
+
+  call(grpcPath: string, request: Uint8Array, from: ForwardedRequest): PendingCall {
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(from.passThrough)) metadata.set(key, value);
+    const hops = [from.forwardedFor, from.peerIp].filter((h): h is string => h !== undefined && h !== "");
+    if (hops.length > 0) metadata.set("x-forwarded-for", hops.join(", "));
+    if (from.userAgent) metadata.set(FORWARDED_USER_AGENT_METADATA, from.userAgent.slice(0, 512));
+    metadata.set(GATEWAY_SECRET_METADATA, this.options.secret);
+
+    let requestId: string | undefined;
+    let cancel = () => undefined as void;
+    const result = new Promise<ForwardResult>((resolve) => {
+      const call = this.client.makeUnaryRequest<Buffer, Buffer>(
+        grpcPath,
+        identity,
+        identity,
+        Buffer.from(request.buffer, request.byteOffset, request.byteLength),
+        metadata,
+        { deadline: Date.now() + this.options.deadlineMs },
+        (error, response) => {
+          if (error) {
+            const fromTrailers = error.metadata?.get("x-request-id")[0];
+            resolve({ ok: false, error, requestId: requestId ?? (typeof fromTrailers === "string" ? fromTrailers : undefined) });
+          } else {
+            resolve({ ok: true, bytes: response ?? Buffer.alloc(0), requestId });
+          }
+        },
+      );
+      call.on("metadata", (initial: Metadata) => {
+        const id = initial.get("x-request-id")[0];
+        if (typeof id === "string") requestId = id;
+      });
+      cancel = () => call.cancel();
+    });
+    return { result, cancel: () => cancel() };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,25 @@
+import { Registry } from "prom-client";
+import { describe, expect, it } from "vitest";
+import { DocsAssets } from "./docs.js";
+import { OpsEndpoints } from "./ops-endpoints.js";
+
+const ops = (probe: { database: boolean; redis: boolean }, stopping = false) =>
+  new OpsEndpoints({ probe: async () => probe, metrics: new Registry(), docs: new DocsAssets(), stopping: () => stopping });
+
+describe("/readyz", () => {
+  it("is 503 naming the dependency that does not answer, and while stopping", async () => {
+    expect((await ops({ database: true, redis: true }).handle("GET", "/readyz"))?.status).toBe(200);
+    const db = await ops({ database: false, redis: true }).handle("GET", "/readyz");
+    expect(db?.status).toBe(503);
+    expect(JSON.parse(String(db?.body))).toEqual({ status: "not ready", database: false, redis: true });
+    expect((await ops({ database: true, redis: false }).handle("GET", "/readyz"))?.status).toBe(503);
+    expect((await ops({ database: true, redis: true }, true).handle("GET", "/readyz"))?.status).toBe(503);
+    // Liveness does not depend on anything else.
+    expect((await ops({ database: false, redis: false }, true).handle("GET", "/healthz"))?.status).toBe(200);
+  });
+
+  it("answers GET and HEAD only; anything else falls through to the API routes", async () => {
+    expect(await ops({ database: true, redis: true }).handle("POST", "/healthz")).toBeNull();
+    expect(await ops({ database: true, redis: true }).handle("GET", "/docs/../../package.json")).toBeNull();
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * What operators and browsers read besides the API: `/healthz` (the process answers),
+ * `/readyz` (its database and Redis answer: 503 otherwise, and while shutting down),
+ * `/metrics` (Prometheus text), `/openapi.json` and the `/docs` page.
+ */
+import type { Registry } from "prom-client";
+import type { DocsAssets } from "./docs.js";
+import { DOCS_CSP, NO_STORE } from "./security-headers.js";
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+const json = (status: number, value: unknown): Reply => ({
+  status,
+  headers: { "content-type": "application/json", ...NO_STORE },
+  body: JSON.stringify(value),
+});
+
+export class OpsEndpoints {
+  constructor(
+    private readonly deps: {
+      probe: () => Promise<{ database: boolean; redis: boolean }>;
+      metrics: Registry;
+      docs: DocsAssets;
+      stopping: () => boolean;
+    },
+  ) {}
+
+  /** The reply for an operations path, or null when `path` is not one (then the API routes decide). */
+  async handle(method: string, path: string): Promise<Reply | null> {
+    if (method !== "GET" && method !== "HEAD") return null;
+    switch (path) {
+      case "/healthz":
+        return json(200, { status: "ok" });
+      case "/readyz": {
+        if (this.deps.stopping()) return json(503, { status: "stopping", database: false, redis: false });
+        const { database, redis } = await this.deps.probe();
+        return json(database && redis ? 200 : 503, { status: database && redis ? "ready" : "not ready", database, redis });
+      }
+      case "/metrics":
+        return {
+          status: 200,
+          headers: { "content-type": this.deps.metrics.contentType, ...NO_STORE },
+          body: await this.deps.metrics.metrics(),
+        };
+    }
+    const asset = this.deps.docs.get(path);
+    if (!asset) return null;
+    const headers: Record<string, string> = { "content-type": asset.contentType, "cache-control": "no-cache" };
+    if (asset.contentType.startsWith("text/html")) headers["content-security-policy"] = DOCS_CSP;
+    return { status: 200, headers, body: asset.body };
+  }
+}

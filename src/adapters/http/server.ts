@@ -1,0 +1,254 @@
+/**
+ * The built-in REST gateway (SERVER__HTTP_PORT): the same REST face Envoy's transcoder gives
+ * in production, from the same google.api.http rules, so `npm start` alone serves browsers.
+ * Per request: security headers, CORS, operations paths, then the route table → transcode →
+ * our gRPC server over loopback → JSON (or google.rpc.Status JSON with Envoy's HTTP code).
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { Metadata } from "@grpc/grpc-js";
+import { Counter, Histogram, type Registry } from "prom-client";
+import { peerAddress, requestIdFrom } from "../grpc/call-context.js";
+import type { Logger } from "../logging/logger.js";
+import { BodyTooLarge, readBody } from "./body.js";
+import { CorsPolicy, isPreflight } from "./cors.js";
+import { DocsAssets } from "./docs.js";
+import { gatewayError, renderGrpcError, type HttpErrorResponse } from "./errors.js";
+import { GrpcForwarder } from "./grpc-forwarder.js";
+import type { ApiDescriptors } from "./http-rules.js";
+import { OpsEndpoints, type Reply } from "./ops-endpoints.js";
+import { RouteTable } from "./route-table.js";
+import { NO_STORE, SECURITY_HEADERS } from "./security-headers.js";
+import { BadHttpRequest, decodeResponse, encodeRequest } from "./transcode.js";
+
+export interface HttpGatewayOptions {
+  api: ApiDescriptors;
+  logger: Logger;
+  allowedOrigins: readonly string[];
+  /** Largest request body accepted (413 above it). */
+  maxBodyBytes: number;
+  /** Vouches for forwarded client IP and user agent (see grpc/call-context.ts). */
+  gatewaySecret: string;
+  probe: () => Promise<{ database: boolean; redis: boolean }>;
+  metrics: Registry;
+  /** Per forwarded call, like Envoy's default route timeout. */
+  callTimeoutMs?: number;
+  docs?: DocsAssets;
+}
+
+/** Headers passed through to the RPC as metadata, unchanged. */
+const PASS_THROUGH = ["authorization", "x-api-key"];
+
+export class HttpGateway {
+  private readonly server: Server;
+  private readonly routes: RouteTable;
+  private readonly cors: CorsPolicy;
+  private readonly ops: OpsEndpoints;
+  private readonly requests: Counter<"method" | "route" | "code">;
+  private readonly seconds: Histogram<"method" | "route">;
+  private forwarder: GrpcForwarder | null = null;
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopping = false;
+
+  constructor(private readonly options: HttpGatewayOptions) {
+    this.routes = new RouteTable(options.api.bindings);
+    if (options.api.unsupported.length > 0) {
+      options.logger.warn({ methods: options.api.unsupported }, "streaming RPCs with an HTTP rule have no REST route on the built-in gateway");
+    }
+    this.cors = new CorsPolicy(options.allowedOrigins, [...new Set([...this.routes.verbs, "GET"])]);
+    this.ops = new OpsEndpoints({
+      probe: options.probe,
+      metrics: options.metrics,
+      docs: options.docs ?? new DocsAssets(),
+      stopping: () => this.stopping,
+    });
+    this.requests = new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests answered by the built-in gateway, by route template and status.",
+      labelNames: ["method", "route", "code"] as const,
+      registers: [options.metrics],
+    });
+    this.seconds = new Histogram({
+      name: "http_request_duration_seconds",
+      help: "Time to answer an HTTP request on the built-in gateway, by route template.",
+      labelNames: ["method", "route"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [options.metrics],
+    });
+    this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
+      this.inflight++;
+      void this.handle(req, res).finally(() => {
+        if (--this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+    });
+  }
+
+  /** Binds the HTTP port (0 picks one) and connects to the gRPC server at `grpcTarget`. */
+  async listen(host: string, port: number, grpcTarget: string): Promise<number> {
+    this.forwarder = new GrpcForwarder(grpcTarget, { secret: this.options.gatewaySecret, deadlineMs: this.options.callTimeoutMs ?? 15_000 });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stops accepting, lets requests in progress finish until `deadline` (epoch ms), then closes. */
+  async close(deadline: number): Promise<void> {
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const wait = Math.max(0, deadline - Date.now());
+    await Promise.race([this.idle(), sleep(wait)]);
+    this.server.closeAllConnections();
+    await Promise.race([closed, sleep(500)]);
+    this.forwarder?.close();
+  }
+
+  private idle(): Promise<void> {
+    return this.inflight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? "GET";
+    const incoming = new Metadata();
+    const given = req.headers["x-request-id"];
+    if (typeof given === "string") incoming.set("x-request-id", given);
+    const requestId = requestIdFrom(incoming);
+    let route = "unmatched";
+    let reply: Reply;
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    res.setHeader("vary", "Origin");
+    res.setHeader("x-request-id", requestId);
+    if (this.stopping) res.setHeader("connection", "close");
+    try {
+      reply = await this.dispatch(req, res, method, requestId, (r) => (route = r));
+    } catch (error) {
+      reply = this.failure(error, requestId, req, res);
+    }
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(reply.status, reply.headers);
+      res.end(method === "HEAD" ? undefined : reply.body);
+    }
+    const code = String(reply.status);
+    this.requests.inc({ method, route, code });
+    this.seconds.observe({ method, route }, (performance.now() - started) / 1000);
+    const level = reply.status >= 500 ? "warn" : "debug";
+    this.options.logger[level]({ requestId, method, route, status: reply.status, durationMs: Math.round(performance.now() - started) }, "http");
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, method: string, requestId: string, setRoute: (r: string) => void): Promise<Reply> {
+    const registry = this.options.api.registry;
+    const verdict = this.cors.judge(req);
+    if (verdict.kind === "refused") {
+      setRoute("cors");
+      return this.errorReply(gatewayError(registry, 403, "PERMISSION_DENIED", "PERMISSION_DENIED", "This origin may not call the API", requestId));
+    }
+    if (verdict.kind === "allowed") {
+      if (isPreflight(req)) {
+        setRoute("preflight");
+        res.setHeader("vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+        return { status: 204, headers: this.cors.preflightHeaders(verdict.origin), body: "" };
+      }
+      for (const [k, v] of Object.entries(this.cors.responseHeaders(verdict.origin))) res.setHeader(k, v);
+    }
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+
+    const ops = await this.ops.handle(method, path);
+    if (ops) {
+      setRoute(path.startsWith("/docs") ? "/docs" : path);
+      return ops;
+    }
+    const match = this.routes.match(method, path);
+    if (!match || !this.forwarder) {
+      const message = `No route for ${method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`;
+      return this.errorReply(gatewayError(registry, 404, "NOT_FOUND", "ROUTE_NOT_FOUND", sanitize(message), requestId));
+    }
+    const { binding } = match;
+    setRoute(binding.template.source);
+    const body = binding.body === "" ? Buffer.alloc(0) : await readBody(req, this.options.maxBodyBytes);
+    const request = encodeRequest(binding, registry, { pathValues: match.pathValues, query, body });
+
+    const passThrough: Record<string, string> = { "x-request-id": requestId };
+    for (const name of PASS_THROUGH) {
+      const value = req.headers[name];
+      if (typeof value === "string") passThrough[name] = value;
+    }
+    const forwardedFor = req.headers["x-forwarded-for"];
+    const pending = this.forwarder.call(binding.grpcPath, request, {
+      passThrough,
+      peerIp: httpPeer(req),
+      forwardedFor: typeof forwardedFor === "string" ? forwardedFor : undefined,
+      userAgent: req.headers["user-agent"],
+    });
+    // The browser went away: cancel the RPC rather than finish work nobody reads.
+    res.once("close", () => {
+      if (!res.writableFinished) pending.cancel();
+    });
+    const result = await pending.result;
+    const answeredId = result.requestId ?? requestId;
+    res.setHeader("x-request-id", answeredId);
+    if (result.ok) {
+      return {
+        status: 200,
+        headers: { "content-type": "application/json", ...NO_STORE },
+        body: JSON.stringify(decodeResponse(binding, registry, result.bytes)),
+      };
+    }
+    return this.errorReply(renderGrpcError(result.error, registry, answeredId));
+  }
+
+  private failure(error: unknown, requestId: string, req: IncomingMessage, res: ServerResponse): Reply {
+    const registry = this.options.api.registry;
+    if (error instanceof BadHttpRequest) {
+      return this.errorReply(gatewayError(registry, 400, "INVALID_ARGUMENT", "VALIDATION_FAILED", error.message, requestId, error.violations));
+    }
+    if (error instanceof BodyTooLarge) {
+      // Whatever the client still sends is not read: this connection ends with the answer.
+      res.setHeader("connection", "close");
+      req.resume();
+      return this.errorReply(gatewayError(registry, 413, "RESOURCE_EXHAUSTED", "MESSAGE_TOO_LARGE", error.message, requestId));
+    }
+    if (req.destroyed || res.destroyed) {
+      // The client went away mid-request (nginx's and Envoy's 499): nothing to answer, nothing broken.
+      return this.errorReply(gatewayError(registry, 499, "CANCELLED", "CANCELLED", "The client closed the request", requestId));
+    }
+    this.options.logger.error({ requestId, err: error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : "non-error thrown" }, "gateway failure");
+    return this.errorReply(gatewayError(registry, 500, "INTERNAL", "INTERNAL_ERROR", `Internal error (request id ${requestId})`, requestId));
+  }
+
+  private errorReply(e: HttpErrorResponse): Reply {
+    return { status: e.status, headers: { "content-type": "application/json", ...NO_STORE, ...e.headers }, body: JSON.stringify(e.body) };
+  }
+}
+
+/** Where the gateway reaches the gRPC server bound on `host`: loopback for a wildcard bind. */
+export function loopbackTarget(host: string, port: number): string {
+  if (host === "" || host === "0.0.0.0" || host === "::" || host === "[::]") return `127.0.0.1:${port}`;
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The HTTP peer's address; IPv4-mapped IPv6 as plain IPv4 (as call-context.ts does for gRPC). */
+function httpPeer(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "";
+  return peerAddress(address.includes(":") ? `[${address}]:0` : `${address}:0`);
+}
+
+/** A path echoed in a message: printable ASCII only (no log or header injection). */
+function sanitize(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "?");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { RevocationBus, RevocationListener } from "../../application/ports.js";
-import { closeRedis, createRedis } from "./connection.js";
+import { closeRedis, createRedis, waitForRedis } from "./connection.js";
 
 export const REVOCATION_CHANNEL = "auth:v1:session-revoked";
 
@@ -35,6 +35,7 @@ export class RedisRevocationBus implements RevocationBus {
   /** Bumped whenever the subscriber's socket closes, so a late SUBSCRIBE reply from an old socket is ignored. */
   private epoch = 0;
   private closed = false;
+  private readonly firstConnect: Promise<void>;
   private waiters: Array<() => void> = [];
 
   constructor(url: string, options: RedisRevocationBusOptions = {}) {
@@ -43,6 +44,7 @@ export class RedisRevocationBus implements RevocationBus {
     this.subscribeWaitMs = options.subscribeWaitMs ?? 2000;
     const name = options.name ?? "auth-revocation";
     this.publisher = createRedis(url, { name: `${name}:pub`, onError: this.onError });
+    this.firstConnect = waitForRedis(this.publisher, this.subscribeWaitMs).catch(() => undefined);
     // Pub/sub gets its own connection: a subscribed RESP2 connection can run nothing else, and
     // publishes must not queue behind pushes.
     // We resubscribe ourselves (autoResubscribe off) so we know exactly when delivery resumed.
@@ -61,8 +63,11 @@ export class RedisRevocationBus implements RevocationBus {
   async publish(sessionIds: string[]): Promise<void> {
     if (this.closed) throw new Error("Revocation bus is closed");
     if (sessionIds.length === 0) return;
-    // Fails at once while disconnected (no offline queue) and within the command timeout
-    // on a dead socket: the caller has already committed the revocation and decides.
+    // Right after start the publisher may still be making its first connection: every publish
+    // shares one bounded wait for it. After that a lost connection fails at once (no offline
+    // queue) and a dead socket within the command timeout: the caller has already committed
+    // the revocation and decides.
+    await this.firstConnect;
     await this.publisher.publish(this.channel, JSON.stringify(sessionIds));
   }
 

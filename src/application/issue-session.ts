@@ -77,3 +77,18 @@ export async function signAccessToken(
   );
   return { token: issued.token, expiresAt: issued.expiresAt };
 }
+
+/** The token pair of a session just opened: its first refresh token and a fresh access token. */
+export async function tokensForNewSession(
+  deps: Pick<CoreDeps, "tokens">,
+  user: User,
+  opened: { session: Session; refreshToken: string; refreshTokenExpiresAt: Date },
+): Promise<IssuedTokens> {
+  const access = await signAccessToken(deps, user, opened.session);
+  return {
+    accessToken: access.token,
+    accessTokenExpiresAt: access.expiresAt,
+    refreshToken: opened.refreshToken,
+    refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
+  };
+}

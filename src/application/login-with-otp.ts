@@ -1,7 +1,7 @@
 import { DomainError, Violations } from "../domain/errors.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
-import { checkDeviceName, openSession, signAccessToken } from "./issue-session.js";
+import { checkDeviceName, openSession, tokensForNewSession } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
 import type { LoginOutput } from "./login.js";
 import { checkCodeFormat, codeOwner, consumeCode, contactFrom } from "./one-time-codes.js";
@@ -66,16 +66,6 @@ export class LoginWithOtp {
       return { updated, opened };
     });
     await this.deps.loginFailures.reset(throttleKey);
-    const access = await signAccessToken(this.deps, updated, opened.session);
-    return {
-      user: updated,
-      session: opened.session,
-      tokens: {
-        accessToken: access.token,
-        accessTokenExpiresAt: access.expiresAt,
-        refreshToken: opened.refreshToken,
-        refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
-      },
-    };
+    return { user: updated, session: opened.session, tokens: await tokensForNewSession(this.deps, updated, opened) };
   }
 }

@@ -5,7 +5,7 @@ import type { Session } from "../domain/session.js";
 import { canSignIn, type User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
-import { checkDeviceName, openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
+import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
 import { verifySecondFactor } from "./second-factor.js";
 import type { RequestContext } from "./ports.js";
@@ -131,17 +131,7 @@ export class Login {
       );
       return { updated, opened };
     });
-    const access = await signAccessToken(this.deps, updated, opened.session);
-    return {
-      user: updated,
-      session: opened.session,
-      tokens: {
-        accessToken: access.token,
-        accessTokenExpiresAt: access.expiresAt,
-        refreshToken: opened.refreshToken,
-        refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
-      },
-    };
+    return { user: updated, session: opened.session, tokens: await tokensForNewSession(this.deps, updated, opened) };
   }
 
   private async recordFailure(ctx: RequestContext, user: User | null, why: string): Promise<void> {

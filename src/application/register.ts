@@ -4,7 +4,7 @@ import { DEFAULT_PLAN, DEFAULT_ROLES, type User } from "../domain/user.js";
 import type { Session } from "../domain/session.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
-import { checkDeviceName, openSession, signAccessToken, type IssuedTokens } from "./issue-session.js";
+import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
 import { sendCode, type Contact } from "./one-time-codes.js";
 import type { RequestContext } from "./ports.js";
@@ -96,17 +96,7 @@ export class Register {
 
     await this.sendVerificationCodes(user);
     if (opened === null) return { user, session: null, tokens: null };
-    const access = await signAccessToken(this.deps, user, opened.session);
-    return {
-      user,
-      session: opened.session,
-      tokens: {
-        accessToken: access.token,
-        accessTokenExpiresAt: access.expiresAt,
-        refreshToken: opened.refreshToken,
-        refreshTokenExpiresAt: opened.refreshTokenExpiresAt,
-      },
-    };
+    return { user, session: opened.session, tokens: await tokensForNewSession(this.deps, user, opened) };
   }
 
   /**

@@ -8,6 +8,7 @@ import { PrismaOtpCodeRepository } from "../../src/adapters/prisma/otp-code-repo
 import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.js";
 import type { NewOtpCode, NewUser, OtpCodeRepository, UserRepository } from "../../src/application/ports.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { newUserRecord } from "../support/users.js";
 
 const kinds = await databaseKinds();
 
@@ -21,21 +22,7 @@ function destination(): string {
   return `otp${Date.now().toString(36)}${seq}@example.com`;
 }
 
-function newUser(): NewUser {
-  const id = uuidv7();
-  return {
-    id,
-    username: `u-${id}`,
-    usernameNormalized: `u-${id}`,
-    email: `${id}@example.com`,
-    phone: null,
-    fullName: "",
-    passwordHash: null,
-    roles: ["user"],
-    plan: "free",
-    createdAt: T0,
-  };
-}
+const newUser = (): NewUser => newUserRecord(T0);
 
 function code(overrides: Partial<NewOtpCode> & Pick<NewOtpCode, "destination">): NewOtpCode {
   const createdAt = overrides.createdAt ?? T0;

@@ -8,27 +8,14 @@ import { PrismaRecoveryCodeRepository } from "../../src/adapters/prisma/recovery
 import { PrismaUnitOfWork } from "../../src/adapters/prisma/unit-of-work.js";
 import type { NewUser, RecoveryCodeRepository } from "../../src/application/ports.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { newUserRecord } from "../support/users.js";
 
 const kinds = await databaseKinds();
 
 const T0 = new Date("2024-05-01T10:00:00.123Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1_000);
 
-function newUser(): NewUser {
-  const id = uuidv7();
-  return {
-    id,
-    username: `u-${id}`,
-    usernameNormalized: `u-${id}`,
-    email: `${id}@example.com`,
-    phone: null,
-    fullName: "",
-    passwordHash: null,
-    roles: ["user"],
-    plan: "free",
-    createdAt: T0,
-  };
-}
+const newUser = (): NewUser => newUserRecord(T0);
 
 /** `n` codes whose hashes carry `label`, so sets are told apart in assertions. */
 function codeSet(label: string, n: number): { id: string; codeHash: string }[] {

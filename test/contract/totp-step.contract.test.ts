@@ -9,6 +9,7 @@ import { PrismaAppSecretRepository } from "../../src/adapters/prisma/app-secret-
 import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.js";
 import type { NewUser, UserRepository } from "../../src/application/ports.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { newUserRecord } from "../support/users.js";
 
 const kinds = await databaseKinds();
 
@@ -16,21 +17,7 @@ const T0 = new Date("2024-05-01T10:00:00.123Z");
 /** A realistic RFC 6238 step (30 s) around T0. */
 const STEP = Math.floor(T0.getTime() / 30_000);
 
-function newUser(): NewUser {
-  const id = uuidv7();
-  return {
-    id,
-    username: `u-${id}`,
-    usernameNormalized: `u-${id}`,
-    email: `${id}@example.com`,
-    phone: null,
-    fullName: "",
-    passwordHash: null,
-    roles: ["user"],
-    plan: "free",
-    createdAt: T0,
-  };
-}
+const newUser = (): NewUser => newUserRecord(T0);
 
 describe.each(kinds)("advanceTotpStep and getOrCreate on %s", (kind) => {
   let testDb: TestDatabase;

@@ -12,28 +12,14 @@ import type { AuditRecord, NewUser, Repositories } from "../../src/application/p
 import { DependencyUnavailableError, DomainError } from "../../src/domain/errors.js";
 import { PrismaClient } from "../../src/gen/prisma/client.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { newUserRecord } from "../support/users.js";
 
 const kinds = await databaseKinds();
 
 const T0 = new Date("2024-05-01T10:00:00.000Z");
 const OPTIONS = { transactionTimeoutMs: 5_000 };
 
-function newUser(overrides: Partial<NewUser> = {}): NewUser {
-  const id = uuidv7();
-  return {
-    id,
-    username: `u-${id}`,
-    usernameNormalized: `u-${id}`,
-    email: `${id}@example.com`,
-    phone: null,
-    fullName: "",
-    passwordHash: null,
-    roles: ["user"],
-    plan: "free",
-    createdAt: T0,
-    ...overrides,
-  };
-}
+const newUser = (overrides: Partial<NewUser> = {}): NewUser => newUserRecord(T0, overrides);
 
 function registered(userId: string): AuditRecord {
   return {

@@ -23,7 +23,11 @@ export async function spawnService(env: Record<string, string>, timeoutMs = 30_0
   const lines: string[] = [];
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${lines.join("\n")}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Never leave a half-started service behind (it would hold ports and CPU after the run).
+      child.kill("SIGKILL");
+      reject(new Error(`service did not start:\n${lines.join("\n")}`));
+    }, timeoutMs);
     const onLine = (line: string) => {
       lines.push(line);
       if (lines.length > 2000) lines.splice(0, lines.length - 1000); // a long run: keep the tail

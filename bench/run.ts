@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { PASSWORD, registerUser } from "../test/support/fixtures.js";
 import { call, connect, type Clients } from "../test/support/grpc.js";
+import { createEmptyPostgresDatabase } from "../test/support/database.js";
 import { spawnService } from "../test/support/process.js";
 
 interface Result {
@@ -90,13 +91,15 @@ const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
 
 const wanted = process.argv.slice(2).filter((a) => a in scenarios);
 const dir = mkdtempSync(join(tmpdir(), "auth-bench-"));
+// With DATABASE__URL the bench runs in a scratch database on that server, dropped afterwards.
+const pg = process.env.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
 const service = await spawnService({
   // Production's level: every call writes one log line, so the figures include logging.
   LOG__LEVEL: "info",
   AUTH__IP_ATTEMPTS_PER_MINUTE: "1000000",
   AUTH__MAX_FAILED_LOGINS: "100",
   DATABASE__DATA_DIR: join(dir, "db"),
-  ...(process.env.DATABASE__URL ? { DATABASE__URL: process.env.DATABASE__URL } : {}),
+  ...(pg ? { DATABASE__URL: pg.url } : {}),
   ...(process.env.REDIS__URL ? { REDIS__URL: process.env.REDIS__URL } : {}),
 });
 const clients = connect(service.port);
@@ -111,5 +114,6 @@ try {
 } finally {
   clients.close();
   await service.stop();
+  await pg?.drop();
   rmSync(dir, { recursive: true, force: true });
 }

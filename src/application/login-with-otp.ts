@@ -1,12 +1,12 @@
-import { DomainError, Violations } from "../domain/errors.js";
+import { Violations } from "../domain/errors.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession } from "./issue-session.js";
-import { countIpAttempt } from "./limits.js";
+import { accountLocked, countIpAttempt } from "./limits.js";
 import type { LoginOutput } from "./login.js";
 import { checkCodeFormat, codeOwner, consumeCode, contactFrom } from "./one-time-codes.js";
 import type { RequestContext } from "./ports.js";
-import { verifySecondFactor } from "./second-factor.js";
+import { requireSecondFactor } from "./second-factor.js";
 
 type Deps = Pick<
   CoreDeps,
@@ -32,20 +32,8 @@ export class LoginWithOtp {
     const user = await codeOwner(this.deps, record.userId, contact!);
     const throttleKey = `user:${user.id}`;
     const lock = await this.deps.loginFailures.peek(throttleKey);
-    if (!lock.allowed) {
-      throw new DomainError("ACCOUNT_LOCKED", "The account is temporarily locked after too many failed logins", {
-        retryAfterSeconds: Math.max(1, lock.retryAfterSeconds),
-      });
-    }
-    if (user.mfaEnabled) {
-      if (input.mfaCode.trim() === "") throw new DomainError("MFA_REQUIRED", "This account needs its second factor: send mfa_code");
-      try {
-        await verifySecondFactor(this.deps, user, input.mfaCode);
-      } catch (error) {
-        await this.deps.loginFailures.consume(throttleKey);
-        throw error;
-      }
-    }
+    if (!lock.allowed) throw accountLocked(lock);
+    const factor = await requireSecondFactor(this.deps, ctx, user, input.mfaCode, "mfa_code");
     const now = this.deps.clock.now();
     const { updated, opened } = await this.deps.uow.transaction(async (tx) => {
       const updated = await tx.users.update(user.id, {
@@ -53,14 +41,17 @@ export class LoginWithOtp {
         updatedAt: now,
         ...(contact!.channel === "email" ? { emailVerified: true } : { phoneVerified: true }),
       });
-      const opened = await openSession(this.deps, tx, updated, ctx, { authMethod: "otp", deviceName: input.deviceName });
+      const opened = await openSession(this.deps, tx, updated, ctx, {
+        authMethod: factor ? `otp+${factor}` : "otp",
+        deviceName: input.deviceName,
+      });
       await tx.audit.record(
         auditRecord(this.deps, ctx, {
           userId: user.id,
           type: "login.succeeded",
           outcome: "success",
           sessionId: opened.session.id,
-          metadata: { method: "otp", channel: contact!.channel },
+          metadata: { method: factor ? `otp+${factor}` : "otp", channel: contact!.channel },
         }),
       );
       return { updated, opened };

@@ -6,8 +6,8 @@ import { canSignIn, type User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "./issue-session.js";
-import { countIpAttempt } from "./limits.js";
-import { verifySecondFactor } from "./second-factor.js";
+import { accountLocked, countIpAttempt } from "./limits.js";
+import { requireSecondFactor } from "./second-factor.js";
 import type { RequestContext } from "./ports.js";
 
 export interface LoginInput {
@@ -83,9 +83,7 @@ export class Login {
     // From here on the password checked out, so the account's state may be told.
     if (!lock.allowed) {
       await this.recordFailure(ctx, user, "locked");
-      throw new DomainError("ACCOUNT_LOCKED", "The account is temporarily locked after too many failed logins", {
-        retryAfterSeconds: Math.max(1, lock.retryAfterSeconds),
-      });
+      throw accountLocked(lock);
     }
     if (!canSignIn(user)) {
       await this.recordFailure(ctx, user, "disabled");
@@ -94,18 +92,8 @@ export class Login {
     if (this.deps.settings.requireVerifiedContact && !user.emailVerified && !user.phoneVerified) {
       throw new DomainError("CONTACT_NOT_VERIFIED", "Verify your email or phone first (RequestOtp with VERIFY_CONTACT)");
     }
-    let method = "password";
-    if (user.mfaEnabled) {
-      if (input.otpCode.trim() === "") throw new DomainError("MFA_REQUIRED", "This account needs its second factor: send otp_code");
-      try {
-        method = `password+${await verifySecondFactor(this.deps, user, input.otpCode)}`;
-      } catch (error) {
-        // A wrong second factor counts toward the account's failure limit like a wrong password.
-        await this.deps.loginFailures.consume(throttleKey);
-        await this.recordFailure(ctx, user, "mfa_invalid");
-        throw error;
-      }
-    }
+    const factor = await requireSecondFactor(this.deps, ctx, user, input.otpCode, "otp_code");
+    const method = factor ? `password+${factor}` : "password";
     await this.deps.loginFailures.reset(throttleKey);
 
     // Re-hash with the current parameters while we hold the plain password (OWASP).

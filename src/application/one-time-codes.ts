@@ -134,3 +134,22 @@ export async function codeOwner(deps: Pick<CoreDeps, "uow">, userId: string, con
   }
   return user;
 }
+
+/**
+ * Best effort, in the background: sends a VERIFY_CONTACT code to each of the user's contacts
+ * on the given channels. The call that triggered it (Register, UpdateMe) never waits on a mail
+ * or SMS provider: a hung one would hold it for timeout × retries. A failed send is reported;
+ * the user asks for another code with RequestOtp.
+ */
+export function sendVerificationCodes(deps: SendDeps & Pick<CoreDeps, "report">, user: User, channels: readonly Channel[]): void {
+  const contacts: Contact[] = [];
+  if (channels.includes("email") && user.email) contacts.push({ channel: "email", destination: user.email });
+  if (channels.includes("sms") && user.phone) contacts.push({ channel: "sms", destination: user.phone });
+  void (async () => {
+    for (const contact of contacts) {
+      await sendCode(deps, contact, "verify_contact", user).catch((error: unknown) =>
+        deps.report(`verification code to ${contact.channel} not sent`, error),
+      );
+    }
+  })();
+}

@@ -6,7 +6,7 @@ import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "./issue-session.js";
 import { countIpAttempt } from "./limits.js";
-import { sendCode, type Contact } from "./one-time-codes.js";
+import { sendVerificationCodes } from "./one-time-codes.js";
 import type { RequestContext } from "./ports.js";
 
 export interface RegisterInput {
@@ -94,23 +94,8 @@ export class Register {
       return { user, opened };
     });
 
-    await this.sendVerificationCodes(user);
+    sendVerificationCodes(this.deps, user, ["email", "sms"]);
     if (opened === null) return { user, session: null, tokens: null };
     return { user, session: opened.session, tokens: await tokensForNewSession(this.deps, user, opened) };
-  }
-
-  /**
-   * Best effort: the account exists whatever the mail or SMS provider does; a failed send is
-   * reported, and the user asks for a new code with RequestOtp.
-   */
-  private async sendVerificationCodes(user: User): Promise<void> {
-    const contacts: Contact[] = [];
-    if (user.email) contacts.push({ channel: "email", destination: user.email });
-    if (user.phone) contacts.push({ channel: "sms", destination: user.phone });
-    for (const contact of contacts) {
-      await sendCode(this.deps, contact, "verify_contact", user).catch((error: unknown) =>
-        this.deps.report(`verification code to the new ${contact.channel} not sent`, error),
-      );
-    }
   }
 }

@@ -1,6 +1,8 @@
 import { DomainError } from "../domain/errors.js";
 import type { User } from "../domain/user.js";
+import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
+import type { RequestContext } from "./ports.js";
 
 /** Recovery codes are shown with a dash and any case; stored and compared in one form. */
 export function normalizeRecoveryCode(code: string): string {
@@ -33,4 +35,32 @@ export async function verifySecondFactor(
   const used = await deps.uow.recoveryCodes.use(user.id, deps.codeHasher.hash(normalized, recoveryContext(user.id)), deps.clock.now());
   if (!used) throw invalid;
   return "recovery_code";
+}
+
+/**
+ * The second-factor step of a login (password or one-time code). Nothing for an account
+ * without one; MFA_REQUIRED when the code is missing; a wrong code counts toward the
+ * account's failure limit like a wrong password and is audited, as is a recovery code used.
+ * Returns how the factor was proven, or null.
+ */
+export async function requireSecondFactor(
+  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "loginFailures">,
+  ctx: RequestContext,
+  user: User,
+  code: string,
+  field: "otp_code" | "mfa_code",
+): Promise<"totp" | "recovery_code" | null> {
+  if (!user.mfaEnabled) return null;
+  if (code.trim() === "") throw new DomainError("MFA_REQUIRED", `This account needs its second factor: send ${field}`);
+  try {
+    const method = await verifySecondFactor(deps, user, code);
+    if (method === "recovery_code") {
+      await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.recovery_code_used", outcome: "success" }));
+    }
+    return method;
+  } catch (error) {
+    await deps.loginFailures.consume(`user:${user.id}`);
+    await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.failed", outcome: "failure" }));
+    throw error;
+  }
 }

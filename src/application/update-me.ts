@@ -4,7 +4,7 @@ import type { User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { loadActiveUser } from "./get-me.js";
-import { sendCode, type Contact } from "./one-time-codes.js";
+import { sendVerificationCodes } from "./one-time-codes.js";
 import type { RequestContext, UserPatch } from "./ports.js";
 import type { Principal } from "./validate-token.js";
 
@@ -98,15 +98,11 @@ export class UpdateMe {
       );
       return updated;
     });
-    // A changed address gets a code to prove it (best effort: RequestOtp can send another).
-    const fresh: Contact[] = [];
-    if (changed.includes("email") && updated.email) fresh.push({ channel: "email", destination: updated.email });
-    if (changed.includes("phone") && updated.phone) fresh.push({ channel: "sms", destination: updated.phone });
-    for (const contact of fresh) {
-      await sendCode(this.deps, contact, "verify_contact", updated).catch((error: unknown) =>
-        this.deps.report(`verification code to the changed ${contact.channel} not sent`, error),
-      );
-    }
+    // A changed address gets a code to prove it.
+    sendVerificationCodes(this.deps, updated, [
+      ...(changed.includes("email") ? (["email"] as const) : []),
+      ...(changed.includes("phone") ? (["sms"] as const) : []),
+    ]);
     return updated;
   }
 }

@@ -113,6 +113,17 @@ describe("login enumeration and throttling (security.md 9-14)", () => {
     await failure(login(reg.username, "still wrong password"));
   });
 
+  it("concurrent guesses cannot slip through the last remaining try", async () => {
+    const reg = await registerUser(server.clients);
+    for (let i = 0; i < 9; i++) await failure(login(reg.username, `wrong password ${i}`));
+    // One try left. Twenty guesses at once, the right one last: only one may be evaluated.
+    const guesses = Array.from({ length: 20 }, (_, i) => (i === 19 ? PASSWORD : `concurrent guess ${i}`));
+    const results = await Promise.allSettled(guesses.map((g) => login(reg.username, g)));
+    expect(results[19]!.status).toBe("rejected");
+    expect((await failure(Promise.reject((results[19] as PromiseRejectedResult).reason))).reason).toBe("ACCOUNT_LOCKED");
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(0);
+  });
+
   it("a success resets the failure count", async () => {
     const reg = await registerUser(server.clients);
     for (let round = 0; round < 2; round++) {

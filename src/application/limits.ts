@@ -17,3 +17,16 @@ export function accountLocked(lock: LimitState): DomainError {
     retryAfterSeconds: Math.max(1, lock.retryAfterSeconds),
   });
 }
+
+/**
+ * Counts a login attempt on the account BEFORE the slow checks (argon2, second factor), so N
+ * concurrent guesses cannot all slip through the last remaining try; a success clears it with
+ * `reset`. While locked nothing is counted, so attempts never extend a lock.
+ * `locked` is true when the account was locked already or this attempt went over the limit.
+ */
+export async function countLoginAttempt(limiter: AttemptLimiter, key: string): Promise<{ locked: boolean; state: LimitState }> {
+  const before = await limiter.peek(key);
+  if (!before.allowed) return { locked: true, state: before };
+  const after = await limiter.consume(key);
+  return { locked: !after.allowed, state: after };
+}

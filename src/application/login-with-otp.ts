@@ -2,7 +2,7 @@ import { Violations } from "../domain/errors.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession } from "./issue-session.js";
-import { accountLocked, countIpAttempt } from "./limits.js";
+import { accountLocked, countIpAttempt, countLoginAttempt } from "./limits.js";
 import type { LoginOutput } from "./login.js";
 import { checkCodeFormat, codeOwner, consumeCode, contactFrom } from "./one-time-codes.js";
 import type { RequestContext } from "./ports.js";
@@ -31,8 +31,8 @@ export class LoginWithOtp {
     const record = await consumeCode(this.deps, contact!, "login", input.code);
     const user = await codeOwner(this.deps, record.userId, contact!);
     const throttleKey = `user:${user.id}`;
-    const lock = await this.deps.loginFailures.peek(throttleKey);
-    if (!lock.allowed) throw accountLocked(lock);
+    const attempt = await countLoginAttempt(this.deps.loginFailures, throttleKey);
+    if (attempt.locked) throw accountLocked(attempt.state);
     const factor = await requireSecondFactor(this.deps, ctx, user, input.mfaCode, "mfa_code");
     const now = this.deps.clock.now();
     const { updated, opened } = await this.deps.uow.transaction(async (tx) => {

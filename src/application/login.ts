@@ -6,7 +6,7 @@ import { canSignIn, type User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "./issue-session.js";
-import { accountLocked, countIpAttempt } from "./limits.js";
+import { accountLocked, countIpAttempt, countLoginAttempt } from "./limits.js";
 import { requireSecondFactor } from "./second-factor.js";
 import type { RequestContext } from "./ports.js";
 
@@ -63,7 +63,7 @@ export class Login {
     // Case variants of a username share one counter: the key is the user id, or the
     // normalized identifier when there is no such user.
     const throttleKey = user ? `user:${user.id}` : `ident:${identifier.kind}:${identifier.value}`;
-    const lock = await this.deps.loginFailures.peek(throttleKey);
+    const attempt = await countLoginAttempt(this.deps.loginFailures, throttleKey);
 
     let passwordOk = false;
     if (user?.passwordHash) {
@@ -74,16 +74,15 @@ export class Login {
     }
 
     if (!passwordOk || !user) {
-      // Attempts made while locked are not counted, so they never extend the lock.
-      if (lock.allowed) await this.deps.loginFailures.consume(throttleKey);
+      // Already counted above (and not at all while locked).
       await this.recordFailure(ctx, user, "invalid_credentials");
       throw new DomainError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }
 
     // From here on the password checked out, so the account's state may be told.
-    if (!lock.allowed) {
+    if (attempt.locked) {
       await this.recordFailure(ctx, user, "locked");
-      throw accountLocked(lock);
+      throw accountLocked(attempt.state);
     }
     if (!canSignIn(user)) {
       await this.recordFailure(ctx, user, "disabled");

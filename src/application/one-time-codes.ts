@@ -113,7 +113,13 @@ export async function consumeCode(
   const now = deps.clock.now();
   const record = await deps.uow.otpCodes.latestFor(contact.destination, purpose);
   const invalid = () => new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
-  if (!record || record.userId === null || record.consumedAt !== null || record.expiresAt.getTime() <= now.getTime()) {
+  if (
+    !record ||
+    record.userId === null ||
+    record.consumedAt !== null ||
+    record.attempts >= deps.settings.otp.maxAttempts ||
+    record.expiresAt.getTime() <= now.getTime()
+  ) {
     throw invalid();
   }
   if (!deps.codeHasher.matches(code.trim(), context(purpose, contact.destination), record.codeHash)) {

@@ -39,12 +39,13 @@ export async function verifySecondFactor(
 
 /**
  * The second-factor step of a login (password or one-time code). Nothing for an account
- * without one; MFA_REQUIRED when the code is missing; a wrong code counts toward the
- * account's failure limit like a wrong password and is audited, as is a recovery code used.
+ * without one; MFA_REQUIRED when the code is missing. A wrong code is audited; it counts
+ * toward the account's failure limit because the login already counted the attempt
+ * (countLoginAttempt) and only a success clears it. A recovery code used is audited too.
  * Returns how the factor was proven, or null.
  */
 export async function requireSecondFactor(
-  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "loginFailures">,
+  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher">,
   ctx: RequestContext,
   user: User,
   code: string,
@@ -59,7 +60,6 @@ export async function requireSecondFactor(
     }
     return method;
   } catch (error) {
-    await deps.loginFailures.consume(`user:${user.id}`);
     await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.failed", outcome: "failure" }));
     throw error;
   }

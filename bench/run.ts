@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { PASSWORD, registerUser } from "../test/support/fixtures.js";
 import { call, connect, type Clients } from "../test/support/grpc.js";
 import { createEmptyPostgresDatabase } from "../test/support/database.js";
-import { spawnService } from "../test/support/process.js";
+import { spawnService, type ServiceProcess } from "../test/support/process.js";
 
 interface Result {
   scenario: string;
@@ -93,15 +93,24 @@ const wanted = process.argv.slice(2).filter((a) => a in scenarios);
 const dir = mkdtempSync(join(tmpdir(), "auth-bench-"));
 // With DATABASE__URL the bench runs in a scratch database on that server, dropped afterwards.
 const pg = process.env.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
-const service = await spawnService({
-  // Production's level: every call writes one log line, so the figures include logging.
-  LOG__LEVEL: "info",
-  AUTH__IP_ATTEMPTS_PER_MINUTE: "1000000",
-  AUTH__MAX_FAILED_LOGINS: "100",
-  DATABASE__DATA_DIR: join(dir, "db"),
-  ...(pg ? { DATABASE__URL: pg.url } : {}),
-  ...(process.env.REDIS__URL ? { REDIS__URL: process.env.REDIS__URL } : {}),
-});
+let service: ServiceProcess;
+try {
+  service = await spawnService({
+    // Production's level: every call writes one log line, so the figures include logging.
+    LOG__LEVEL: "info",
+    AUTH__IP_ATTEMPTS_PER_MINUTE: "1000000",
+    AUTH__MAX_FAILED_LOGINS: "100",
+    DATABASE__DATA_DIR: join(dir, "db"),
+    ...(pg ? { DATABASE__URL: pg.url } : {}),
+    ...(process.env.REDIS__URL ? { REDIS__URL: process.env.REDIS__URL } : {}),
+  });
+} catch (err) {
+  // The service never started (spawnService killed it): the scratch database and folder are
+  // still ours to remove, or each failed run leaves them behind.
+  await pg?.drop().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+  throw err;
+}
 const clients = connect(service.port);
 try {
   const results: Result[] = [];

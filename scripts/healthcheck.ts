@@ -2,12 +2,16 @@
 // grpc.health.v1.Health/Check for the overall status ("") and exits 0 only on SERVING, as
 // Envoy's active gRPC health check does. NOT_SERVING (database down, draining) exits 1.
 //
-//   node --import tsx scripts/healthcheck.ts        # port from SERVER__GRPC_PORT, default 50051
+//   node --import tsx scripts/healthcheck.ts        # SERVER__HOST, SERVER__GRPC_PORT (the service's defaults)
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath } from "grpc-health-check";
+import { loadConfig } from "../src/config.js";
+import { loopbackTarget } from "../src/adapters/http/loopback.js";
 
-const port = Number(process.env.SERVER__GRPC_PORT || 50051);
+// Through the service's own config (same defaults, same validation), so the address asked is
+// the one it bound; a wildcard bind is asked on loopback.
+const { host, grpcPort } = loadConfig().server;
 const pkg = loadPackageDefinition(loadSync(protoPath, { enums: String })) as unknown as {
   grpc: { health: { v1: { Health: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client & HealthClient } } };
 };
@@ -15,7 +19,7 @@ interface HealthClient {
   check(request: { service: string }, options: { deadline: number }, callback: (error: ServiceError | null, response?: { status: string }) => void): void;
 }
 
-const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, credentials.createInsecure());
+const client = new pkg.grpc.health.v1.Health(loopbackTarget(host, grpcPort), credentials.createInsecure());
 client.check({ service: "" }, { deadline: Date.now() + 2000 }, (error, response) => {
   client.close();
   const status = error ? `error ${error.code}` : (response?.status ?? "unknown");

@@ -28,9 +28,11 @@ import { loggingInterceptor } from "./adapters/grpc/interceptors/logging.js";
 import { metricsInterceptor } from "./adapters/grpc/interceptors/metrics.js";
 import { readDescriptorSet } from "./adapters/grpc/descriptors.js";
 import { loadApi } from "./adapters/http/http-rules.js";
-import { HttpGateway, loopbackTarget } from "./adapters/http/server.js";
+import { loopbackTarget } from "./adapters/http/loopback.js";
+import { HealthMonitor, type Readiness } from "./adapters/grpc/health-monitor.js";
+import { HttpGateway } from "./adapters/http/server.js";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { authPolicyOf, bindServer, createGrpcServer, HealthReporter } from "./adapters/grpc/server.js";
+import { authPolicyOf, bindServer, createGrpcServer, drainServer, HealthReporter } from "./adapters/grpc/server.js";
 import { InflightCalls } from "./adapters/grpc/inflight.js";
 import { makeUnary } from "./adapters/grpc/unary.js";
 import { createLogger, type Logger } from "./adapters/logging/logger.js";
@@ -39,7 +41,8 @@ import { openDatabase, type Database } from "./adapters/prisma/client.js";
 import { PrismaSigningKeyRepository } from "./adapters/prisma/signing-key-repository.js";
 import { PrismaUnitOfWork } from "./adapters/prisma/unit-of-work.js";
 import { memoryAttemptLimiter, redisAttemptLimiter } from "./adapters/rate-limit/attempt-limiter.js";
-import { closeRedis, createRedis, pingRedis, redactRedisUrl } from "./adapters/redis/connection.js";
+import { closeRedis, createRedis, pingRedis } from "./adapters/redis/connection.js";
+import { redactUrl } from "./adapters/redact-url.js";
 import { RedisRevocationBus } from "./adapters/redis/revocation-bus.js";
 import { dependencyPolicy, guarded, guardedUnitOfWork } from "./adapters/resilience.js";
 import type { Redis } from "ioredis";
@@ -63,8 +66,8 @@ export interface App {
   start(): Promise<{ grpcPort: number; httpPort: number }>;
   /** NOT_SERVING, drain REST requests then gRPC calls (new ones get UNAVAILABLE), close pools. */
   shutdown(): Promise<void>;
-  /** Whether each dependency answers now (for /readyz and health). */
-  probe(): Promise<{ database: boolean; redis: boolean }>;
+  /** Whether each dependency answers now: a fresh probe (/readyz reads the monitor's last one). */
+  probe(): Promise<Readiness>;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -102,7 +105,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Not wrapped in a breaker: on a Redis failure the limiter falls back to its in-process
     // insurance limiter, so throttling still holds (security.md 36).
     limiter = (o) => redisAttemptLimiter(r, o);
-    logger.info({ redis: redactRedisUrl(config.redis.url) }, "using redis");
+    logger.info({ redis: redactUrl(config.redis.url) }, "using redis");
   } else {
     bus = new MemoryRevocationBus();
     limiter = (o) => memoryAttemptLimiter(o);
@@ -149,7 +152,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       smsWebhookToken: config.sms.webhookToken,
       // Codes reach the log only on a developer's machine.
       revealCodes: config.server.environment === "development",
-      timeoutMs: Math.max(config.mail.timeoutMs, config.sms.timeoutMs),
+      mailTimeoutMs: config.mail.timeoutMs,
+      smsTimeoutMs: config.sms.timeoutMs,
       productName: config.mfa.issuer,
       clock,
     },
@@ -181,7 +185,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       sessionStatus,
       revoker,
       settings: {
-        accessTokenTtlSeconds,
         refreshTokenTtlSeconds: config.jwt.refreshTokenExpireDays * 86_400,
         sessionMaxLifetimeSeconds: config.session.maxLifetimeDays * 86_400,
         refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
@@ -215,35 +218,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     gatewaySecret,
     interceptors: [metricsInterceptor(metrics), loggingInterceptor, errorsInterceptor, authInterceptor(useCases.validateToken, authPolicyOf)],
   });
-  const server: Server = createGrpcServer({ useCases, unary, health, maxMessageBytes: config.server.maxMessageBytes });
+  // Read once: reflection and the REST gateway both work from these bytes.
+  const descriptorSet = readDescriptorSet();
+  const server: Server = createGrpcServer({ useCases, unary, health, maxMessageBytes: config.server.maxMessageBytes, descriptorSet });
 
-  const probe = async () => {
+  const probe = async (): Promise<Readiness> => {
     const [database, redisOk] = await Promise.all([
       withTimeout(db.ping(), 1000).then(() => true, () => false),
       redis ? withTimeout(pingRedis(redis, 1000), 1000).then(() => true, () => false) : Promise.resolve(true),
     ]);
     return { database, redis: redisOk };
   };
+  const monitor = new HealthMonitor(probe, health, 2000);
   // REST/JSON from the descriptor set's google.api.http rules, forwarded to `server` over loopback.
   const gateway = new HttpGateway({
-    api: loadApi(readDescriptorSet()),
+    api: loadApi(descriptorSet),
     logger,
     allowedOrigins: config.server.allowedOrigins,
     maxBodyBytes: config.server.maxMessageBytes,
     gatewaySecret,
-    probe,
+    ready: () => monitor.last(),
     metrics,
   });
 
-  let monitor: NodeJS.Timeout | null = null;
   let keyReload: NodeJS.Timeout | null = null;
-  let stopping = false;
-  // The service cannot answer anything useful without its database: NOT_SERVING until it
-  // answers again, so load balancers route around this instance. Recovery needs no restart.
-  const checkHealth = async () => {
-    const { database } = await probe();
-    if (!stopping) health.setAll(database ? "SERVING" : "NOT_SERVING");
-  };
 
   return {
     config,
@@ -256,9 +254,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async start() {
       const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
       const httpPort = await gateway.listen(config.server.host, config.server.httpPort, loopbackTarget(config.server.host, grpcPort));
-      await checkHealth();
-      monitor = setInterval(() => void checkHealth(), 2000);
-      monitor.unref();
+      await monitor.start();
       // Another instance (or `npm run keys:rotate`) may have rotated the signing key: start
       // signing with it within a minute. Unknown kids met while verifying reload sooner.
       if (keyRing) {
@@ -269,29 +265,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return { grpcPort, httpPort };
     },
     async shutdown() {
-      stopping = true;
-      health.setAll("NOT_SERVING");
-      if (monitor) clearInterval(monitor);
+      monitor.stop();
       if (keyReload) clearInterval(keyReload);
       const drainMs = Math.max(1000, config.server.shutdownTimeoutSeconds * 1000 - 2000);
       const deadline = Date.now() + drainMs;
-      const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)).unref());
       // REST first: stop accepting and let requests in progress finish (they need the gRPC
-      // server for that), within the same drain budget.
+      // server for that), then gRPC, within the same drain budget.
       await gateway.close(deadline);
-      // Stop accepting calls (new ones get UNAVAILABLE), let the unary calls in progress
-      // finish, then cut what is left: long-lived streams such as health Watch.
-      let drained = false;
-      const closed = new Promise<void>((resolve) =>
-        server.tryShutdown(() => {
-          drained = true;
-          resolve();
-        }),
-      );
-      await Promise.race([inflight.idle(), delay(deadline - Date.now())]);
-      // A finished handler's response may still be in the socket buffer: let it flush.
-      await Promise.race([closed, delay(500)]);
-      if (!drained) server.forceShutdown();
+      await drainServer(server, inflight, deadline);
       await sessionStatus.stop();
       notifiers.close();
       await bus.close();

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUser } from "./support/fixtures.js";
 import { call, failure } from "./support/grpc.js";
+import { spawnMain } from "./support/process.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 describe("JWT__ALGORITHM=HS256", () => {
@@ -32,15 +31,13 @@ describe("JWT__ALGORITHM=HS256", () => {
 describe("a bad configuration", () => {
   it("stops the process with exit 2 and one line per problem, echoing no value", async () => {
     const secret = "short-secret";
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: fileURLToPath(new URL("..", import.meta.url)),
-      env: { PATH: process.env.PATH ?? "", SERVER__GRPC_PORT: "not-a-port", JWT__ALGORITHM: "HS256", JWT__SECRET_KEY: secret, LOG__LEVEL: "loud" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    expect(code).toBe(2);
+    // Killed if it hangs instead of exiting: the exit code is then "SIGKILL", not 2.
+    const main = spawnMain(
+      { SERVER__GRPC_PORT: "not-a-port", JWT__ALGORITHM: "HS256", JWT__SECRET_KEY: secret, LOG__LEVEL: "loud" },
+      { killAfterMs: 20_000 },
+    );
+    expect(await main.exited).toBe(2);
+    const stderr = main.stderr;
     const lines = stderr.trim().split("\n");
     expect(lines).toEqual([
       expect.stringMatching(/^config error: SERVER__GRPC_PORT: /),

@@ -3,14 +3,20 @@
  * does a full destination. Reads what pino really wrote (through the service's logger, with
  * its redaction), not what the code meant to write.
  */
+import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
+import { TaskCancelledError } from "cockatiel";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/adapters/logging/logger.js";
 import { createNotifier } from "../src/adapters/notify/create-notifier.js";
 import { OutboxNotifier, maskDestination } from "../src/adapters/notify/outbox-notifier.js";
 import { DependencyUnavailableError } from "../src/domain/errors.js";
 import type { Notification } from "../src/application/ports.js";
-import { closedPort } from "./support/redis.js";
+import { closedPort } from "./support/net.js";
+import { startSmsWebhook } from "./support/sms-webhook.js";
+import { startSmtpServer } from "./support/smtp.js";
+
+const clock = { now: () => new Date() };
 
 function capture() {
   const lines: string[] = [];
@@ -30,7 +36,7 @@ const sms: Notification = { channel: "sms", to: "+4915112345678", kind: "code", 
 describe("outbox logging", () => {
   it("never logs the code or the full destination without revealCodes", async () => {
     const log = capture();
-    const outbox = new OutboxNotifier(log.logger, { revealCodes: false });
+    const outbox = new OutboxNotifier(log.logger, { revealCodes: false, clock });
     await outbox.send(email);
     await outbox.send(sms);
 
@@ -45,7 +51,7 @@ describe("outbox logging", () => {
 
   it("logs the code (and still masks the destination) with revealCodes, as in development", async () => {
     const log = capture();
-    const outbox = new OutboxNotifier(log.logger, { revealCodes: true });
+    const outbox = new OutboxNotifier(log.logger, { revealCodes: true, clock });
     await outbox.send(sms);
 
     expect(log.entries()[0]).toMatchObject({ notification: { code: sms.code, to: "+49*******5678" } });
@@ -54,12 +60,12 @@ describe("outbox logging", () => {
 
   it("logs no code for a no_account message even with revealCodes", async () => {
     const log = capture();
-    await new OutboxNotifier(log.logger, { revealCodes: true }).send({ ...email, kind: "no_account", code: "111222" });
+    await new OutboxNotifier(log.logger, { revealCodes: true, clock }).send({ ...email, kind: "no_account", code: "111222" });
     expect(log.text()).not.toContain("111222");
   });
 
   it("keeps the last messages only, newest wins", async () => {
-    const outbox = new OutboxNotifier(capture().logger, { capacity: 3 });
+    const outbox = new OutboxNotifier(capture().logger, { capacity: 3, clock });
     for (let i = 0; i < 5; i++) await outbox.send({ ...email, code: `10000${i}` });
     expect(outbox.messages().map((m) => m.code)).toEqual(["100002", "100003", "100004"]);
     expect(outbox.latest(email.to)?.code).toBe("100004");
@@ -85,7 +91,7 @@ describe("maskDestination", () => {
 describe("createNotifier", () => {
   it("routes both channels to the outbox by default, and says so without leaking anything", async () => {
     const log = capture();
-    const { notifier, outbox } = createNotifier({ from: "x@example.com", revealCodes: false, timeoutMs: 500, productName: "Acme" }, log.logger);
+    const { notifier, outbox } = createNotifier({ from: "x@example.com", revealCodes: false, mailTimeoutMs: 500, smsTimeoutMs: 500, productName: "Acme", clock }, log.logger);
     await notifier.send(email);
     await notifier.send(sms);
     expect(outbox.messages().map((m) => m.channel)).toEqual(["email", "sms"]);
@@ -103,8 +109,10 @@ describe("createNotifier", () => {
         smsWebhookUrl: `http://127.0.0.1:${port}/sms`,
         smsWebhookToken: "webhook-secret-token",
         revealCodes: false,
-        timeoutMs: 500,
+        mailTimeoutMs: 500,
+        smsTimeoutMs: 500,
         productName: "Acme",
+        clock,
         retries: 0,
       },
       log.logger,
@@ -118,6 +126,34 @@ describe("createNotifier", () => {
       expect(log.entries()[0]).toMatchObject({ email: "smtp", sms: "webhook" });
     } finally {
       close();
+    }
+  });
+
+  it("cuts each channel's attempts at that channel's own timeout (MAIL__TIMEOUT_MS, SMS__TIMEOUT_MS)", async () => {
+    const [smtp, webhook] = await Promise.all([startSmtpServer(), startSmsWebhook()]);
+    smtp.hang(true);
+    webhook.hang(true);
+    const { notifier, close } = createNotifier(
+      { smtpUrl: smtp.url, from: "x@example.com", smsWebhookUrl: webhook.url, revealCodes: false, mailTimeoutMs: 150, smsTimeoutMs: 700, productName: "Acme", clock, retries: 0 },
+      capture().logger,
+    );
+    const failure = async (n: Notification) => {
+      const started = performance.now();
+      const error: unknown = await notifier.send(n).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect((error as DependencyUnavailableError).cause).toBeInstanceOf(TaskCancelledError);
+      return performance.now() - started;
+    };
+    try {
+      const [mailMs, smsMs] = await Promise.all([failure(email), failure(sms)]);
+      // Timers may fire a little early; each bound is well short of the other channel's timeout.
+      expect(mailMs).toBeGreaterThanOrEqual(150 - 50);
+      expect(mailMs).toBeLessThan(150 + 400);
+      expect(smsMs).toBeGreaterThanOrEqual(700 - 50);
+      expect(smsMs).toBeLessThan(700 + 400);
+    } finally {
+      close();
+      await Promise.all([smtp.stop(), webhook.stop()]);
     }
   });
 });

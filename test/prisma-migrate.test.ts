@@ -74,6 +74,23 @@ it("has at least the init migration and a lock file", async () => {
   expect(await readFile(path.join(defaultMigrationsDir, "migration_lock.toml"), "utf8")).toContain('provider = "postgresql"');
 });
 
+it("gives up on a lock that is never released, touching nothing (any database kind)", async () => {
+  const sent: string[] = [];
+  // A connection on which another session holds the lock for ever.
+  const exec: MigrationExecutor = {
+    exec: async (sql) => {
+      sent.push(sql);
+    },
+    query: async <Row>(sql: string) => {
+      sent.push(sql);
+      return [{ locked: false }] as Row[];
+    },
+  };
+  await expect(applyMigrations(exec, defaultMigrationsDir, { lockTimeoutMs: 200 })).rejects.toThrow(/advisory lock 72707369/);
+  expect(sent.length).toBeGreaterThan(1); // it polled
+  expect(sent.every((sql) => sql.includes("pg_try_advisory_lock(72707369)"))).toBe(true);
+});
+
 describe.each(kinds)("migrations on %s", (kind) => {
   let raw: RawDatabase;
   beforeAll(async () => {
@@ -153,6 +170,21 @@ describe.each(kinds)("migrations on %s", (kind) => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it.runIf(kind === "postgres")("fails within its deadline, naming the lock, while another session holds it", async () => {
+    const holder = await raw.connect!();
+    try {
+      await holder.exec.query("SELECT pg_advisory_lock(72707369)"); // Prisma's migration lock key
+      const started = Date.now();
+      await expect(applyMigrations(raw.exec, defaultMigrationsDir, { lockTimeoutMs: 300 })).rejects.toThrow(
+        /waiting for the migration lock \(advisory lock 72707369\)/,
+      );
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await holder.close(); // ending the session releases its lock
+    }
+    expect(await applyMigrations(raw.exec)).toEqual({ applied: [] });
   });
 
   it.runIf(kind === "postgres")("lets two concurrent runs both succeed while applying once", async () => {

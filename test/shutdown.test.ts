@@ -5,12 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { credentials, loadPackageDefinition, status, type Client } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
-import { protoPath as healthProtoPath } from "grpc-health-check";
+import { status } from "@grpc/grpc-js";
 import { afterAll, expect, it } from "vitest";
 import { registerUser } from "./support/fixtures.js";
 import { call, connect, failure } from "./support/grpc.js";
+import { healthClient } from "./support/operators.js";
 import { spawnService } from "./support/process.js";
 
 const dir = mkdtempSync(join(tmpdir(), "auth-shutdown-"));
@@ -24,14 +23,10 @@ it("drains on SIGTERM and exits 0", async () => {
     LOG__LEVEL: "info",
   });
   const clients = connect(service.port);
+  const health = healthClient(service.port);
   try {
-    const Health = (loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as any).grpc.health.v1.Health as new (
-      a: string,
-      c: ReturnType<typeof credentials.createInsecure>,
-    ) => Client & { watch(req: { service: string }): NodeJS.EventEmitter };
-    const health = new Health(`127.0.0.1:${service.port}`, credentials.createInsecure());
     const statuses: string[] = [];
-    const watch = health.watch({ service: "" });
+    const watch = health.watch("");
     watch.on("data", (m: { status: string }) => statuses.push(m.status));
     watch.on("error", () => undefined);
     await expect.poll(() => statuses.at(-1), { timeout: 5000 }).toBe("SERVING");
@@ -53,8 +48,8 @@ it("drains on SIGTERM and exits 0", async () => {
     expect(await service.exited).toBe(0);
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     expect(service.lines.some((l) => l.includes('"stopped"'))).toBe(true);
-    health.close();
   } finally {
+    health.close();
     clients.close();
     await service.stop();
   }

@@ -12,6 +12,7 @@ import {
 } from "cockatiel";
 import type { UnitOfWork } from "../application/ports.js";
 import { DependencyUnavailableError } from "../domain/errors.js";
+import { buildRepositories } from "./repositories.js";
 
 /**
  * Timeout + circuit breaker for an outbound dependency. Only infrastructure failures count
@@ -53,13 +54,24 @@ export function dependencyPolicy(options: {
   });
 }
 
-/** Wraps every async method of an object in the policy. */
+/**
+ * Wraps every async method of an object in the policy. Each method is wrapped once and the
+ * wrapper reused (hot paths call these per request); a method replaced on the target since
+ * gets a new wrapper, so the proxy never calls a stale function.
+ */
 export function guarded<T extends object>(target: T, policy: IPolicy): T {
+  type Method = (...args: unknown[]) => unknown;
+  const wrappers = new Map<PropertyKey, { method: Method; wrapper: Method }>();
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver) as unknown;
       if (typeof value !== "function") return value;
-      return (...args: unknown[]) => policy.execute(() => (value as (...a: unknown[]) => unknown).apply(obj, args));
+      const method = value as Method;
+      const cached = wrappers.get(prop);
+      if (cached?.method === method) return cached.wrapper;
+      const wrapper: Method = (...args) => policy.execute(() => method.apply(obj, args));
+      wrappers.set(prop, { method, wrapper });
+      return wrapper;
     },
   });
 }
@@ -70,12 +82,7 @@ export function guarded<T extends object>(target: T, policy: IPolicy): T {
  */
 export function guardedUnitOfWork(uow: UnitOfWork, policy: DependencyPolicy): UnitOfWork {
   return {
-    users: guarded(uow.users, policy),
-    sessions: guarded(uow.sessions, policy),
-    refreshTokens: guarded(uow.refreshTokens, policy),
-    audit: guarded(uow.audit, policy),
-    otpCodes: guarded(uow.otpCodes, policy),
-    recoveryCodes: guarded(uow.recoveryCodes, policy),
+    ...buildRepositories((key) => guarded(uow[key], policy)),
     transaction: (fn) =>
       policy.execute(({ signal }) =>
         uow.transaction(async (tx) => {

@@ -200,7 +200,6 @@ export interface RecoveryCodeRepository {
   /** Marks the matching unused code used: true for exactly one caller. */
   use(userId: string, codeHash: string, now: Date): Promise<boolean>;
   deleteAll(userId: string): Promise<void>;
-  countUnused(userId: string): Promise<number>;
 }
 
 export interface Repositories {

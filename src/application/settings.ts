@@ -1,6 +1,5 @@
 /** The knobs the use cases read; built from config in the composition root. */
 export interface AuthSettings {
-  accessTokenTtlSeconds: number;
   /** Lifetime of each refresh token (an idle timeout: every rotation issues a fresh one). */
   refreshTokenTtlSeconds: number;
   /** Absolute session lifetime: no refresh moves it (security.md 21). */

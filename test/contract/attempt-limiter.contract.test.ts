@@ -7,7 +7,8 @@ import {
 } from "../../src/adapters/rate-limit/attempt-limiter.js";
 import { closeRedis, createRedis, pingRedis } from "../../src/adapters/redis/connection.js";
 import type { AttemptLimiter } from "../../src/application/ports.js";
-import { closedPort, redisUrlForTests, uniqueTestId } from "../support/redis.js";
+import { closedPort } from "../support/net.js";
+import { redisUrlForTests, uniqueTestId } from "../support/redis.js";
 
 type Limits = Omit<AttemptLimiterOptions, "keyPrefix">;
 

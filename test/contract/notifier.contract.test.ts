@@ -27,6 +27,7 @@ const PURPOSE_WORDS: Record<OtpPurpose, RegExp> = { verify_contact: /verif/i, lo
 
 let smtp: TestSmtpServer;
 let webhook: TestSmsWebhook;
+const clock = { now: () => new Date() };
 const silent = createLogger("silent", new Writable({ write: (_c, _e, cb) => cb() }));
 
 beforeAll(async () => {
@@ -72,7 +73,7 @@ const harnesses: Array<[string, () => Harness]> = [
     "smtp",
     () => ({
       channel: "email",
-      notifier: new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT }),
+      notifier: new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT, clock }),
       receive: (to) => smtp.waitForMail(to), // parsed: text and html parts, decoded subject
     }),
   ],
@@ -80,14 +81,14 @@ const harnesses: Array<[string, () => Harness]> = [
     "sms-webhook",
     () => ({
       channel: "sms",
-      notifier: new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT }),
+      notifier: new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT, clock }),
       receive: async (to) => ({ text: (await webhook.waitForSms(to)).body }),
     }),
   ],
   ...(["email", "sms"] as const).map((channel): [string, () => Harness] => [
     `outbox (${channel})`,
     () => {
-      const outbox = new OutboxNotifier(silent, { productName: PRODUCT });
+      const outbox = new OutboxNotifier(silent, { productName: PRODUCT, clock });
       return {
         channel,
         notifier: outbox,
@@ -143,7 +144,7 @@ describe.each(harnesses)("Notifier contract: %s", (name, make) => {
 describe("provider specifics", () => {
   it("smtp: sends multipart text + HTML from MAIL__FROM, marked auto-generated", async () => {
     const n = codeNotification("email");
-    await new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT }).send(n);
+    await new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT, clock }).send(n);
     const mail = await smtp.waitForMail(n.to);
     expect(mail.to).toEqual([n.to]);
     expect(mail.from).toBe("no-reply@acme.test");
@@ -154,7 +155,7 @@ describe("provider specifics", () => {
 
   it("sms-webhook: posts JSON { to, body, purpose } with the bearer token", async () => {
     const n = codeNotification("sms", "reset_password");
-    await new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT }).send(n);
+    await new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT, clock }).send(n);
     const sms = await webhook.waitForSms(n.to);
     expect(sms).toMatchObject({ to: n.to, purpose: "reset_password", authorization: `Bearer ${TOKEN}` });
     expect(sms.contentType).toMatch(/^application\/json/);
@@ -163,7 +164,7 @@ describe("provider specifics", () => {
 
   it("sms-webhook: sends no Authorization header without a token", async () => {
     const n = codeNotification("sms");
-    await new WebhookSmsNotifier({ url: webhook.url, productName: PRODUCT }).send(n);
+    await new WebhookSmsNotifier({ url: webhook.url, productName: PRODUCT, clock }).send(n);
     expect((await webhook.waitForSms(n.to)).authorization).toBeUndefined();
   });
 });
@@ -188,7 +189,7 @@ const providers: Provider[] = [
   {
     name: "smtp",
     channel: "email",
-    adapter: () => new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT }),
+    adapter: () => new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT, clock }),
     receive: (to) => smtp.waitForMail(to),
     delivered: (to) => smtp.messages.filter((m) => m.to.includes(to)).length,
     attempts: () => smtp.attempts,
@@ -201,7 +202,7 @@ const providers: Provider[] = [
   {
     name: "sms-webhook",
     channel: "sms",
-    adapter: () => new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT }),
+    adapter: () => new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT, clock }),
     receive: (to) => webhook.waitForSms(to),
     delivered: (to) => webhook.accepted.filter((m) => m.to === to).length,
     attempts: () => webhook.attempts,

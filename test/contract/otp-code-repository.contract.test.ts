@@ -195,6 +195,16 @@ describe.each(kinds)("PrismaOtpCodeRepository on %s", (kind) => {
     expect(await codes.consume(c.id, at(20))).toBe(false);
   });
 
+  it("10 simultaneous recordFailedAttempt calls with maxAttempts 3: attempts stops at exactly 3", async () => {
+    // Counting and burning are one statement: a try that finds the code burnt counts nothing.
+    const c = code({ destination: destination() });
+    await codes.insert(c);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => codes.recordFailedAttempt(c.id, 3, at(i + 1))));
+    const after = await stored(c);
+    expect(after?.attempts).toBe(3);
+    expect(after?.consumedAt).not.toBeNull();
+  });
+
   it("a code with userId null (a send to an unknown destination) round-trips", async () => {
     const c = code({ destination: destination(), userId: null, purpose: "reset_password", channel: "sms" });
     await codes.insert(c);

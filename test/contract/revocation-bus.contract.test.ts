@@ -4,7 +4,8 @@ import { MemoryRevocationBus } from "../../src/adapters/memory/revocation-bus.js
 import { closeRedis, createRedis, pingRedis } from "../../src/adapters/redis/connection.js";
 import { RedisRevocationBus } from "../../src/adapters/redis/revocation-bus.js";
 import type { RevocationBus, RevocationListener } from "../../src/application/ports.js";
-import { closedPort, redisUrlForTests, uniqueTestId, waitUntil } from "../support/redis.js";
+import { closedPort, waitUntil } from "../support/net.js";
+import { redisUrlForTests, uniqueTestId } from "../support/redis.js";
 
 /** Two buses on one transport: two "processes" (the same bus twice for the in-process one). */
 interface BusPair {

@@ -1,7 +1,6 @@
 // The UnitOfWork contract, run against Prisma on every database kind available: what a
 // transaction writes commits together or not at all, and a database that cannot be reached
 // surfaces as DependencyUnavailableError (UNAVAILABLE), never as a raw driver error.
-import net from "node:net";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { v7 as uuidv7 } from "uuid";
@@ -12,6 +11,7 @@ import type { AuditRecord, NewUser, Repositories } from "../../src/application/p
 import { DependencyUnavailableError, DomainError } from "../../src/domain/errors.js";
 import { PrismaClient } from "../../src/gen/prisma/client.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { closedPort } from "../support/net.js";
 import { newUserRecord } from "../support/users.js";
 
 const kinds = await databaseKinds();
@@ -49,16 +49,6 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     },
     (e: unknown) => e,
   );
-}
-
-/** A TCP port on which nothing listens (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
 }
 
 describe.each(kinds)("PrismaUnitOfWork on %s", (kind) => {

@@ -8,28 +8,29 @@ import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.
 import type { NewUser, UserRepository } from "../../src/application/ports.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { newUserRecord } from "../support/users.js";
 
 const kinds = await databaseKinds();
 
+/** Millisecond precision on purpose: the round trip must keep it. */
+const T0 = new Date("2024-05-01T10:00:00.123Z");
+
 let seq = 0;
-/** A user whose username, email and phone are unique unless overridden. */
+/**
+ * A user whose username, email and phone are unique unless overridden. Display and normalized
+ * username differ, and phone and password hash are set, so a round trip checks every column.
+ */
 function newUser(overrides: Partial<NewUser> = {}): NewUser {
   seq += 1;
-  const tag = `${Date.now().toString(36)}${seq}`;
-  const username = `User_${tag}`;
-  return {
-    id: uuidv7(),
+  const username = `User_${Date.now().toString(36)}${seq}`;
+  return newUserRecord(T0, {
     username,
     usernameNormalized: username.toLowerCase(),
-    email: `u${tag}@example.com`,
     phone: `+4915${String(100000000 + seq).slice(-9)}`,
     fullName: "Test User",
     passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
-    roles: ["user"],
-    plan: "free",
-    createdAt: new Date("2024-05-01T10:00:00.123Z"),
     ...overrides,
-  };
+  });
 }
 
 /** Awaits `promise`, expecting DomainError `reason`; returns the error for further checks. */

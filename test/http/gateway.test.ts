@@ -163,4 +163,26 @@ describe("x-request-id, bearer, client address and user agent", () => {
     expect(server.logs.some((l) => l.includes(u.token.split(".")[2] as string))).toBe(false);
     expect(server.logs.some((l) => l.includes("x-auth-gateway-secret"))).toBe(false);
   });
+
+  it("refuses a credential header that gRPC metadata cannot carry (naming it, never its value); cleans an accented user agent", async () => {
+    const token = "eyJsecret.tokené";
+    const bad = await rest(server.baseUrl, "GET", "/v1/users/me", { headers: { authorization: `Bearer ${token}` } });
+    expectStatus(bad, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
+    expect(bad.json.message).toMatch(/\bauthorization\b/);
+    expect(bad.text).not.toContain("eyJsecret");
+    const key = await rest(server.baseUrl, "GET", "/v1/auth/jwks", { headers: { "x-api-key": "key-sécret-42" } });
+    expectStatus(key, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
+    expect(key.json.message).toMatch(/\bx-api-key\b/);
+
+    // Informational headers are cleaned and the call goes through.
+    const agent = "Navigateur/2.0 (Système é)";
+    const username = uniqueName("gw");
+    const ok = await post("/v1/auth/register", { username, email: `${username}@example.com`, password: PASSWORD }, { "user-agent": agent, "x-forwarded-for": "203.0.113.9é" });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.json.session.userAgent).toBe("Navigateur/2.0 (Systme )");
+    expect(ok.json.session.ipAddress).toBe("127.0.0.1");
+
+    const logs = server.logs.join("\n");
+    for (const secret of ["eyJsecret", "key-s", agent, "illegal characters"]) expect(logs).not.toContain(secret);
+  });
 });

@@ -12,6 +12,7 @@ import { loadApi, type HttpBinding } from "../../src/adapters/http/http-rules.js
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { ENVOY_HTTP, expectStatus, GRPC, pathOf, rest, type RestOptions, type RestResponse } from "./rest.js";
+import { waitUntil } from "../support/net.js";
 
 const api = loadApi(readDescriptorSet());
 let server: TestServer;
@@ -57,8 +58,9 @@ async function register(): Promise<Account> {
   return { username, email, password: PASSWORD, accessToken: body.tokens.accessToken, refreshToken: body.tokens.refreshToken, sessionId: body.session.id };
 }
 
-const codeFor = (to: string) => {
-  const code = server.app.outbox.latest(to)?.code;
+/** The newest code sent to `to`; verification codes at Register are sent in the background. */
+const codeFor = async (to: string): Promise<string> => {
+  const code = await waitUntil(() => server.app.outbox.latest(to)?.code, 5000).catch(() => undefined);
   if (!code) throw new Error(`no code in the outbox for ${to}`);
   return code;
 };
@@ -118,20 +120,20 @@ const cases: Record<string, () => Promise<void>> = {
   },
   "auth.v1.AuthService/VerifyContact": async () => {
     const a = await register(); // Register sent a VERIFY_CONTACT code
-    ok(await rpc("auth.v1.AuthService/VerifyContact", { body: { email: a.email, code: codeFor(a.email) } }));
+    ok(await rpc("auth.v1.AuthService/VerifyContact", { body: { email: a.email, code: await codeFor(a.email) } }));
     expect(ok(await rpc("auth.v1.UserService/GetMe", { bearer: a.accessToken })).user.emailVerified).toBe(true);
   },
   "auth.v1.AuthService/LoginWithOtp": async () => {
     const a = await register();
     ok(await rpc("auth.v1.AuthService/RequestOtp", { body: { email: a.email, purpose: "OTP_PURPOSE_LOGIN" } }));
-    const r = ok(await rpc("auth.v1.AuthService/LoginWithOtp", { body: { email: a.email, code: codeFor(a.email) } }));
+    const r = ok(await rpc("auth.v1.AuthService/LoginWithOtp", { body: { email: a.email, code: await codeFor(a.email) } }));
     expect(r.tokens.accessToken).toEqual(expect.any(String));
   },
   "auth.v1.AuthService/ResetPassword": async () => {
     const a = await register();
     ok(await rpc("auth.v1.AuthService/RequestOtp", { body: { email: a.email, purpose: "OTP_PURPOSE_RESET_PASSWORD" } }));
     const newPassword = "a brand new passphrase";
-    ok(await rpc("auth.v1.AuthService/ResetPassword", { body: { email: a.email, code: codeFor(a.email), newPassword } }));
+    ok(await rpc("auth.v1.AuthService/ResetPassword", { body: { email: a.email, code: await codeFor(a.email), newPassword } }));
     ok(await rpc("auth.v1.AuthService/Login", { body: { identifier: a.username, password: newPassword } }));
   },
   "auth.v1.SessionService/ListSessions": async () => {

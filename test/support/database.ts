@@ -2,7 +2,9 @@
 //
 // Contract tests loop over `databaseKinds()` so every repository runs against both the
 // embedded PGlite and a real PostgreSQL whenever one is reachable (CI and dev machines here
-// have one on 127.0.0.1:5432; a laptop without one still runs the PGlite half).
+// have one on 127.0.0.1:5432; a laptop without one still runs the PGlite half). A server
+// named by DATABASE__URL is not optional: when it does not answer, databaseKinds() throws, so
+// the PostgreSQL half of the suite fails loudly instead of being skipped.
 //
 // PostgreSQL databases are created per test file/suite (`auth_test_<random>`) on the server
 // named by DATABASE__URL, so parallel test workers never share tables, and are dropped
@@ -10,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openDatabase, type Database } from "../../src/adapters/prisma/client.js";
+import { redactUrl } from "../../src/adapters/redact-url.js";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -24,6 +27,8 @@ export interface TestDatabase {
 /** Server probed when DATABASE__URL is unset: the local PostgreSQL of dev machines and CI. */
 const FALLBACK_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 const PROBE_TIMEOUT_MS = 500;
+/** A configured server gets time to answer (CI under load); the local fallback is only a guess. */
+const CONFIGURED_PROBE_TIMEOUT_MS = 5_000;
 
 function serverUrl(): string {
   return process.env.DATABASE__URL ?? FALLBACK_SERVER_URL;
@@ -46,20 +51,35 @@ async function withAdminClient<T>(fn: (client: pg.Client) => Promise<T>, timeout
   }
 }
 
-let postgresReachable: Promise<boolean> | undefined;
+let probed: Promise<unknown> | undefined;
 
-/** Whether a PostgreSQL answers at DATABASE__URL (or the local default); probed once. */
-function probePostgres(): Promise<boolean> {
-  postgresReachable ??= withAdminClient(async (c) => {
-    await c.query("SELECT 1");
-    return true;
-  }, PROBE_TIMEOUT_MS).catch(() => false);
-  return postgresReachable;
+/** Why no PostgreSQL answers at DATABASE__URL (or the local default), or null when one does; probed once. */
+function probePostgres(): Promise<unknown> {
+  const timeoutMs = process.env.DATABASE__URL ? CONFIGURED_PROBE_TIMEOUT_MS : PROBE_TIMEOUT_MS;
+  probed ??= withAdminClient((c) => c.query("SELECT 1"), timeoutMs).then(
+    () => null,
+    (error: unknown) => error ?? new Error("probe failed"),
+  );
+  return probed;
 }
 
-/** ['pglite'], plus 'postgres' when a server is reachable. */
+/**
+ * ['pglite'], plus 'postgres' when a server is reachable. Throws when DATABASE__URL is set
+ * and its server does not answer: the caller asked for PostgreSQL, and skipping its half of
+ * the suite would pass a run that tested nothing there.
+ */
 export async function databaseKinds(): Promise<DatabaseKind[]> {
-  return (await probePostgres()) ? ["pglite", "postgres"] : ["pglite"];
+  const failure = await probePostgres();
+  if (failure === null) return ["pglite", "postgres"];
+  const configured = process.env.DATABASE__URL;
+  if (configured) {
+    // A refused connect to a host name is an AggregateError with an empty message but a code.
+    const reason = failure instanceof Error ? failure.message || String((failure as { code?: unknown }).code ?? failure.name) : String(failure);
+    throw new Error(`DATABASE__URL is set (${redactUrl(configured)}) but PostgreSQL does not answer there: ${reason}`, {
+      cause: failure,
+    });
+  }
+  return ["pglite"];
 }
 
 /**

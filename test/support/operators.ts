@@ -9,24 +9,55 @@ const reflectionProto = require.resolve("@grpc/reflection/build/proto/grpc/refle
 
 type Ctor = new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => Client;
 
+const loaded = new Map<string, Ctor>();
+
+/** The client class of `name` in the proto at `path`; each proto is parsed once per process. */
 function load(path: string, name: string): Ctor {
-  const pkg = loadPackageDefinition(loadSync(path, { keepCase: true, longs: String, enums: String, defaults: true }));
-  return name.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], pkg) as Ctor;
+  const key = `${path}#${name}`;
+  let ctor = loaded.get(key);
+  if (!ctor) {
+    const pkg = loadPackageDefinition(loadSync(path, { keepCase: true, longs: String, enums: String, defaults: true }));
+    ctor = name.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], pkg) as Ctor;
+    loaded.set(key, ctor);
+  }
+  return ctor;
 }
 
-/** Resolves the serving status name, or rejects with the ServiceError (NOT_FOUND for unknown). */
-export function healthCheck(port: number, service: string): Promise<string> {
+type RawHealthClient = Client & {
+  check(req: { service: string }, cb: (e: ServiceError | null, r: { status: string }) => void): void;
+  watch(req: { service: string }): NodeJS.EventEmitter;
+};
+
+export interface HealthClient {
+  /** Resolves the serving status name, or rejects with the ServiceError (NOT_FOUND for unknown). */
+  check(service: string): Promise<string>;
+  /** grpc.health.v1 Watch: emits `data` ({ status }) with the current status, then on every change. */
+  watch(service: string): NodeJS.EventEmitter;
+  close(): void;
+}
+
+/** A grpc.health.v1 client for the service on 127.0.0.1:`port`; close it when done. */
+export function healthClient(port: number): HealthClient {
   const Health = load(healthProtoPath, "grpc.health.v1.Health");
-  const client = new Health(`127.0.0.1:${port}`, credentials.createInsecure()) as Client & {
-    check(req: { service: string }, cb: (e: ServiceError | null, r: { status: string }) => void): void;
+  const client = new Health(`127.0.0.1:${port}`, credentials.createInsecure()) as RawHealthClient;
+  return {
+    check: (service) =>
+      new Promise((resolve, reject) =>
+        client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))),
+      ),
+    watch: (service) => client.watch({ service }),
+    close: () => client.close(),
   };
-  return new Promise((resolve, reject) =>
-    client.check({ service }, (error, response) => {
-      client.close();
-      if (error) reject(error);
-      else resolve(response.status);
-    }),
-  );
+}
+
+/** One Check on a client of its own: the status name, or the ServiceError. */
+export async function healthCheck(port: number, service: string): Promise<string> {
+  const client = healthClient(port);
+  try {
+    return await client.check(service);
+  } finally {
+    client.close();
+  }
 }
 
 interface ReflectionResponse {

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 
+// Their home is net.ts now; re-exported while test/notify-logs.test.ts still imports them here.
+
 const DEFAULT_URL = "redis://127.0.0.1:6379";
 
 let probed: Promise<string | null> | undefined;
@@ -21,25 +23,6 @@ export function redisUrlForTests(): Promise<string | null> {
 /** A short random id for key prefixes, channels and connection names. */
 export function uniqueTestId(label: string): string {
   return `test-${label}-${randomBytes(6).toString("hex")}`;
-}
-
-/** A TCP port with nothing listening on it (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
-}
-
-/** Polls `predicate` until it holds; rejects after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean, timeoutMs = 2000, stepMs = 2): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
 }
 
 function probe(url: string, timeoutMs: number): Promise<string | null> {

@@ -53,20 +53,33 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       done();
     },
   });
-  const app = await createApp(loadConfig(env), { logDestination: destination, ...(options.clock ? { clock: options.clock } : {}) });
-  const { grpcPort, httpPort } = await app.start();
-  const clients = connect(grpcPort);
-  return {
-    app,
-    port: grpcPort,
-    httpPort,
-    baseUrl: `http://127.0.0.1:${httpPort}`,
-    clients,
-    logs,
-    async close() {
-      clients.close();
-      await app.shutdown();
-      await pg?.drop();
-    },
-  };
+  let app: App | undefined;
+  try {
+    app = await createApp(loadConfig(env), { logDestination: destination, ...(options.clock ? { clock: options.clock } : {}) });
+    const { grpcPort, httpPort } = await app.start();
+    const started = app;
+    const clients = connect(grpcPort);
+    return {
+      app: started,
+      port: grpcPort,
+      httpPort,
+      baseUrl: `http://127.0.0.1:${httpPort}`,
+      clients,
+      logs,
+      async close() {
+        clients.close();
+        try {
+          await started.shutdown();
+        } finally {
+          await pg?.drop();
+        }
+      },
+    };
+  } catch (err) {
+    // A server that never started still owns its scratch database: drop it, or every failed
+    // start-up leaves one behind on the shared PostgreSQL. The start-up error is the one to see.
+    await app?.shutdown().catch(() => {});
+    await pg?.drop().catch(() => {});
+    throw err;
+  }
 }

@@ -20,7 +20,11 @@ export interface CallContext {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export function requestIdFrom(metadata: Metadata): string {
-  const given = metadata.get("x-request-id")[0];
+  return requestIdOr(metadata.get("x-request-id")[0]);
+}
+
+/** The caller's request id (a metadata or HTTP header value) when plain enough, else a new one. */
+export function requestIdOr(given: unknown): string {
   return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
 }
 

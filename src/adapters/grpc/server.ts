@@ -7,7 +7,8 @@ import { AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
 import { SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
 import { UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
 import { authServiceHandlers } from "./auth-service.js";
-import { readDescriptorSet, reflectionPackageDefinition } from "./descriptors.js";
+import type { InflightCalls } from "./inflight.js";
+import { reflectionPackageDefinition } from "./descriptors.js";
 import { sessionServiceHandlers } from "./session-service.js";
 import type { Unary } from "./unary.js";
 import { userServiceHandlers } from "./user-service.js";
@@ -37,7 +38,16 @@ export class HealthReporter {
   }
 }
 
-export function createGrpcServer(options: { useCases: UseCases; unary: Unary; health: HealthReporter; maxMessageBytes: number }): Server {
+export interface GrpcServerOptions {
+  useCases: UseCases;
+  unary: Unary;
+  health: HealthReporter;
+  maxMessageBytes: number;
+  /** The descriptor set (src/gen/descriptor.binpb), read once by the composition root. */
+  descriptorSet: Uint8Array;
+}
+
+export function createGrpcServer(options: GrpcServerOptions): Server {
   const server = new Server({
     // Far below grpc-js's 4 MiB default: no auth request is large, and a big one costs memory.
     "grpc.max_receive_message_length": options.maxMessageBytes,
@@ -51,7 +61,7 @@ export function createGrpcServer(options: { useCases: UseCases; unary: Unary; he
   // Our contract from the buf descriptor set, plus grpc.health.v1 so grpcurl can describe it too.
   const reflection = new ReflectionService({
     ...loadSync(healthProtoPath),
-    ...reflectionPackageDefinition(readDescriptorSet()),
+    ...reflectionPackageDefinition(options.descriptorSet),
   } as unknown as PackageDefinition);
   reflection.addToServer(server);
   return server;
@@ -63,4 +73,24 @@ export function bindServer(server: Server, host: string, port: number): Promise<
       error ? reject(error) : resolve(boundPort),
     );
   });
+}
+
+/**
+ * Stops accepting calls (new ones get UNAVAILABLE), lets the unary calls in progress finish
+ * until `deadline` (epoch ms), then cuts what is left: long-lived streams such as health Watch,
+ * which grpc-js's tryShutdown would otherwise wait for forever.
+ */
+export async function drainServer(server: Server, inflight: InflightCalls, deadline: number): Promise<void> {
+  const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)).unref());
+  let drained = false;
+  const closed = new Promise<void>((resolve) =>
+    server.tryShutdown(() => {
+      drained = true;
+      resolve();
+    }),
+  );
+  await Promise.race([inflight.idle(), delay(deadline - Date.now())]);
+  // A finished handler's response may still be in the socket buffer: let it flush.
+  await Promise.race([closed, delay(500)]);
+  if (!drained) server.forceShutdown();
 }

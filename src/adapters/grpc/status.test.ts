@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DependencyUnavailableError, DomainError, type ErrorReason } from "../../domain/errors.js";
 import { BadRequest, ErrorInfo, RequestInfo, RetryInfo } from "../../gen/pb/google/rpc/error_details.js";
 import { Status } from "../../gen/pb/google/rpc/status.js";
-import { ERROR_DOMAIN, mapError, type MappedError, statusFor } from "./status.js";
+import { codeOfReason, ERROR_DOMAIN, mapError, type MappedError, statusFor, statusForBareCode } from "./status.js";
 
 const REQUEST_ID = "req-0190a1b2-7c3d";
 import { ErrorReason as ProtoErrorReason } from "../../gen/pb/auth/v1/errors.js";
@@ -105,8 +105,11 @@ describe("mapError — every ErrorReason (security.md 29, api.md Errors)", () =>
       "ROUTE_NOT_FOUND", // the REST gateway's own
       "CANCELLED", // the REST gateway's own
     ];
-    const proto = Object.keys(ProtoErrorReason).filter((k) => Number.isNaN(Number(k)) && !wireOnly.includes(k));
+    const named = Object.keys(ProtoErrorReason).filter((k) => Number.isNaN(Number(k)) && k !== "ERROR_REASON_UNSPECIFIED" && k !== "UNRECOGNIZED");
+    const proto = named.filter((k) => !wireOnly.includes(k));
     expect([...ALL_REASONS].sort()).toEqual(proto.sort());
+    // And status.ts has a code for every one of them, the wire-only ones included.
+    expect(Object.keys(codeOfReason).sort()).toEqual(named.sort());
   });
 
   describe.each(ALL_REASONS)("%s", (reason) => {
@@ -285,6 +288,8 @@ describe("statusFor", () => {
     ["MESSAGE_TOO_LARGE", Code.RESOURCE_EXHAUSTED],
     ["DEADLINE_EXCEEDED", Code.DEADLINE_EXCEEDED],
     ["INTERNAL_ERROR", Code.INTERNAL],
+    ["ROUTE_NOT_FOUND", Code.NOT_FOUND], // the REST gateway's own
+    ["CANCELLED", Code.CANCELLED], // the REST gateway's own
   ] as const)("%s → code %i with ErrorInfo", (reason, code) => {
     const mapped = statusFor(reason, "msg", REQUEST_ID);
     const decoded = decode(mapped);
@@ -294,6 +299,32 @@ describe("statusFor", () => {
     expect(decoded.errorInfo[0]?.reason).toMatch(REASON_FORMAT);
     expect(decoded.errorInfo[0]?.domain).toBe("auth.v1");
     expect(mapped.serviceError.metadata.get("x-request-id")).toEqual([REQUEST_ID]);
+  });
+
+  it("carries the gateway's field violations as google.rpc.BadRequest", () => {
+    const decoded = decode(statusFor("VALIDATION_FAILED", "bad", REQUEST_ID, { fieldViolations: [{ field: "page_size", description: "not a number" }] }));
+    expect(decoded.status.code).toBe(Code.INVALID_ARGUMENT);
+    expect(decoded.badRequest[0]?.fieldViolations).toMatchObject([{ field: "page_size", description: "not a number" }]);
+  });
+});
+
+describe("statusForBareCode — statuses grpc-js made itself", () => {
+  it.each([
+    [Code.UNAVAILABLE, "SERVICE_UNAVAILABLE"],
+    [Code.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED"],
+    [Code.RESOURCE_EXHAUSTED, "MESSAGE_TOO_LARGE"],
+    [Code.CANCELLED, "CANCELLED"],
+    // Unexpected ones: the code is kept (a missing handler stays UNIMPLEMENTED), nothing else is said.
+    [Code.INTERNAL, "INTERNAL_ERROR"],
+    [Code.UNKNOWN, "INTERNAL_ERROR"],
+    [Code.UNIMPLEMENTED, "INTERNAL_ERROR"],
+  ] as const)("code %i → %s", (code, reason) => {
+    const mapped = statusForBareCode(code, REQUEST_ID);
+    const decoded = decode(mapped);
+    expect([mapped.code, decoded.status.code]).toEqual([code, code]);
+    expect(decoded.errorInfo[0]).toMatchObject({ reason, domain: "auth.v1" });
+    expect(decoded.requestInfo[0]?.requestId).toBe(REQUEST_ID);
+    if (reason === "INTERNAL_ERROR") expect([decoded.status.message, mapped.logLevel]).toEqual([`Internal error (request id ${REQUEST_ID})`, "error"]);
   });
 });
 

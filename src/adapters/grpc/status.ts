@@ -2,16 +2,27 @@
  * The ONE place that turns an error into a gRPC status. Domain errors keep their reason and
  * field violations; dependency failures become UNAVAILABLE (retryable); anything unexpected
  * becomes INTERNAL with only the request id: never a stack, a SQL fragment or an input echo.
+ * The REST gateway's own refusals are built here too, so both faces share one table.
  */
 import { Metadata, status as Code, type ServiceError } from "@grpc/grpc-js";
 import { BrokenCircuitError, IsolatedCircuitError, TaskCancelledError } from "cockatiel";
-import { DependencyUnavailableError, DomainError, type ErrorReason } from "../../domain/errors.js";
+import { DependencyUnavailableError, DomainError, type ErrorReason, type FieldViolation } from "../../domain/errors.js";
 import { BadRequest, ErrorInfo, RequestInfo, RetryInfo } from "../../gen/pb/google/rpc/error_details.js";
 import { Status } from "../../gen/pb/google/rpc/status.js";
 
 export const ERROR_DOMAIN = "auth.v1";
 
-type WireReason = ErrorReason | "MESSAGE_TOO_LARGE" | "DEADLINE_EXCEEDED" | "INTERNAL_ERROR";
+/**
+ * Every reason a client can see: the domain's, the transport's (oversized message, deadline,
+ * fault) and the REST gateway's own (no route, client went away). All are in errors.proto.
+ */
+export type WireReason =
+  | ErrorReason
+  | "MESSAGE_TOO_LARGE"
+  | "DEADLINE_EXCEEDED"
+  | "INTERNAL_ERROR"
+  | "ROUTE_NOT_FOUND"
+  | "CANCELLED";
 export type LogLevel = "info" | "warn" | "error";
 
 const CODES: Record<WireReason, Code> = {
@@ -39,7 +50,12 @@ const CODES: Record<WireReason, Code> = {
   SERVICE_UNAVAILABLE: Code.UNAVAILABLE,
   DEADLINE_EXCEEDED: Code.DEADLINE_EXCEEDED,
   INTERNAL_ERROR: Code.INTERNAL,
+  ROUTE_NOT_FOUND: Code.NOT_FOUND,
+  CANCELLED: Code.CANCELLED,
 };
+
+/** The gRPC code of each reason, for those that describe the API (the OpenAPI document). */
+export const codeOfReason: Readonly<Record<WireReason, Code>> = CODES;
 
 /** Reuse detection is a security signal worth a warning; plain client mistakes are info. */
 const WARN: ReadonlySet<WireReason> = new Set(["REFRESH_TOKEN_REUSED", "ACCOUNT_LOCKED", "SERVICE_UNAVAILABLE"]);
@@ -75,9 +91,35 @@ export function mapError(error: unknown, requestId: string): MappedError {
   return build("INTERNAL_ERROR", `Internal error (request id ${requestId})`, requestId, {});
 }
 
-/** For statuses made outside a handler (deadline, oversized message). */
-export function statusFor(reason: WireReason, message: string, requestId: string): MappedError {
-  return build(reason, message, requestId, {});
+/** For statuses made outside a handler (deadline, oversized message, the REST gateway's refusals). */
+export function statusFor(
+  reason: WireReason,
+  message: string,
+  requestId: string,
+  extra: { fieldViolations?: readonly FieldViolation[] } = {},
+): MappedError {
+  return build(reason, message, requestId, extra);
+}
+
+/**
+ * For a status grpc-js made itself (server stopping, message too large, deadline): it has no
+ * details, so it gets a reason here. Its message is never passed on (it can hold parser or
+ * transport internals). An unexpected code keeps its number, so a caller can still tell an
+ * UNIMPLEMENTED (no handler) from a fault, but says nothing more than INTERNAL_ERROR does.
+ */
+export function statusForBareCode(code: Code, requestId: string): MappedError {
+  switch (code) {
+    case Code.UNAVAILABLE:
+      return build("SERVICE_UNAVAILABLE", "The service is unavailable; retry later", requestId, {});
+    case Code.DEADLINE_EXCEEDED:
+      return build("DEADLINE_EXCEEDED", "The call ran out of time", requestId, {});
+    case Code.RESOURCE_EXHAUSTED:
+      return build("MESSAGE_TOO_LARGE", "The request is larger than the server accepts", requestId, {});
+    case Code.CANCELLED:
+      return build("CANCELLED", "The call was cancelled", requestId, {});
+    default:
+      return build("INTERNAL_ERROR", `Internal error (request id ${requestId})`, requestId, {}, code);
+  }
 }
 
 function build(
@@ -85,12 +127,12 @@ function build(
   message: string,
   requestId: string,
   extra: {
-    fieldViolations?: { field: string; description: string }[];
+    fieldViolations?: readonly FieldViolation[];
     retryAfterSeconds?: number | undefined;
     metadata?: Record<string, string>;
   },
+  code: Code = CODES[reason],
 ): MappedError {
-  const code = CODES[reason];
   const details = [
     any("google.rpc.ErrorInfo", ErrorInfo.encode({ reason, domain: ERROR_DOMAIN, metadata: extra.metadata ?? {} }).finish()),
     any("google.rpc.RequestInfo", RequestInfo.encode({ requestId, servingData: "" }).finish()),
@@ -112,7 +154,7 @@ function build(
   metadata.set("grpc-status-details-bin", Buffer.from(Status.encode({ code, message, details }).finish()));
   metadata.set("x-request-id", requestId);
   const serviceError = Object.assign(new Error(message), { code, details: message, metadata }) as ServiceError;
-  const logLevel: LogLevel = code === Code.INTERNAL ? "error" : WARN.has(reason) ? "warn" : "info";
+  const logLevel: LogLevel = reason === "INTERNAL_ERROR" ? "error" : WARN.has(reason) ? "warn" : "info";
   return { code, reason, message, logLevel, serviceError };
 }
 

@@ -12,7 +12,7 @@ export const OPENAPI_PATH = fileURLToPath(new URL("../../gen/openapi.json", impo
 const OWN = fileURLToPath(new URL("./docs/", import.meta.url));
 
 interface Asset {
-  file: string;
+  body: Buffer;
   contentType: string;
 }
 
@@ -23,30 +23,24 @@ function swaggerUiDir(): string {
 
 export class DocsAssets {
   private readonly assets = new Map<string, Asset>();
-  private readonly cache = new Map<string, Buffer>();
 
-  constructor(private readonly openApiPath = OPENAPI_PATH) {
+  /** Reads every asset now: a missing file stops start-up instead of failing a request. */
+  constructor(openApiPath = OPENAPI_PATH) {
     const vendor = swaggerUiDir();
-    const own = (name: string, contentType: string) => ({ file: join(OWN, name), contentType });
-    this.assets.set("/docs", own("index.html", "text/html; charset=utf-8"));
-    this.assets.set("/docs/", own("index.html", "text/html; charset=utf-8"));
-    this.assets.set("/docs/init.js", own("init.js", "text/javascript; charset=utf-8"));
-    this.assets.set("/docs/docs.css", own("docs.css", "text/css; charset=utf-8"));
-    this.assets.set("/docs/swagger-ui.css", { file: join(vendor, "swagger-ui.css"), contentType: "text/css; charset=utf-8" });
-    this.assets.set("/docs/swagger-ui-bundle.js", { file: join(vendor, "swagger-ui-bundle.js"), contentType: "text/javascript; charset=utf-8" });
-    this.assets.set("/docs/favicon-32x32.png", { file: join(vendor, "favicon-32x32.png"), contentType: "image/png" });
-    this.assets.set("/openapi.json", { file: this.openApiPath, contentType: "application/json" });
+    const html = readFileSync(join(OWN, "index.html"));
+    const add = (path: string, body: Buffer, contentType: string) => this.assets.set(path, { body, contentType });
+    add("/docs", html, "text/html; charset=utf-8");
+    add("/docs/", html, "text/html; charset=utf-8");
+    add("/docs/init.js", readFileSync(join(OWN, "init.js")), "text/javascript; charset=utf-8");
+    add("/docs/docs.css", readFileSync(join(OWN, "docs.css")), "text/css; charset=utf-8");
+    add("/docs/swagger-ui.css", readFileSync(join(vendor, "swagger-ui.css")), "text/css; charset=utf-8");
+    add("/docs/swagger-ui-bundle.js", readFileSync(join(vendor, "swagger-ui-bundle.js")), "text/javascript; charset=utf-8");
+    add("/docs/favicon-32x32.png", readFileSync(join(vendor, "favicon-32x32.png")), "image/png");
+    add("/openapi.json", readFileSync(openApiPath), "application/json");
   }
 
-  /** The asset at `path`, read once, or null when there is none. */
-  get(path: string): { body: Buffer; contentType: string } | null {
-    const asset = this.assets.get(path);
-    if (!asset) return null;
-    let body = this.cache.get(asset.file);
-    if (!body) {
-      body = readFileSync(asset.file);
-      this.cache.set(asset.file, body);
-    }
-    return { body, contentType: asset.contentType };
+  /** The asset at `path`, or null when there is none (request paths never reach the file system). */
+  get(path: string): Asset | null {
+    return this.assets.get(path) ?? null;
   }
 }

@@ -4,29 +4,16 @@
  * details expanded as `{"@type": "type.googleapis.com/google.rpc.ErrorInfo", ...}`.
  *
  * The gRPC statuses themselves are chosen by adapters/grpc/status.ts; this file only renders
- * them. The gateway's own refusals (bad JSON, no route, body too large) never reach gRPC and
- * are rendered in the same shape with the same ErrorInfo domain.
+ * them. The gateway's own refusals (bad JSON, no route, body too large) never reach gRPC, but
+ * their statuses come from status.ts too, so they carry the same code, ErrorInfo and domain.
  */
-import { fromBinary, fromJson, toJson, type FileRegistry, type JsonObject } from "@bufbuild/protobuf";
+import { fromBinary, toJson, type FileRegistry, type JsonObject } from "@bufbuild/protobuf";
 import type { ServiceError } from "@grpc/grpc-js";
+import { statusFor, statusForBareCode, type WireReason } from "../grpc/status.js";
 import type { Violation } from "./transcode.js";
-
-export const ERROR_DOMAIN = "auth.v1";
-
-/** gRPC code names by number (google/rpc/code.proto). */
-const CODE_NAMES = [
-  "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-  "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-  "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
-] as const;
-export type CodeName = (typeof CODE_NAMES)[number];
 
 /** Envoy's grpc → HTTP mapping (source/common/grpc/status.cc), by code number. */
 const HTTP_BY_CODE = [200, 499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401];
-
-export function codeNumber(name: CodeName): number {
-  return CODE_NAMES.indexOf(name);
-}
 
 export function httpStatusOf(code: number): number {
   return HTTP_BY_CODE[code] ?? 500;
@@ -40,73 +27,47 @@ export interface HttpErrorResponse {
 
 /** Renders a failed gRPC call: its google.rpc.Status from `grpc-status-details-bin`. */
 export function renderGrpcError(error: ServiceError, registry: FileRegistry, requestId: string): HttpErrorResponse {
-  const bin = error.metadata?.get("grpc-status-details-bin")[0];
-  const schema = registry.getMessage("google.rpc.Status");
-  if (schema && bin instanceof Buffer) {
-    try {
-      const body = typeFirst(toJson(schema, fromBinary(schema, bin), { registry, alwaysEmitImplicit: true }) as JsonObject);
-      return { status: httpStatusOf(error.code), body, headers: retryAfter(body) };
-    } catch {
-      /* a status we cannot read is answered like one without details */
-    }
-  }
+  const rendered = render(error, registry);
+  if (rendered) return rendered;
   // Made by grpc-js itself (server stopping, message too large for the server, deadline).
-  const [reason, message] = fallbackOf(error, requestId);
-  return statusResponse(registry, httpStatusOf(error.code), error.code, reason, message, requestId);
+  return renderOwn(statusForBareCode(error.code, requestId).serviceError, registry);
 }
 
-function fallbackOf(error: ServiceError, requestId: string): [string, string] {
-  switch (CODE_NAMES[error.code]) {
-    case "UNAVAILABLE":
-      return ["SERVICE_UNAVAILABLE", "The service is unavailable; retry later"];
-    case "DEADLINE_EXCEEDED":
-      return ["DEADLINE_EXCEEDED", "The call ran out of time"];
-    case "RESOURCE_EXHAUSTED":
-      return ["MESSAGE_TOO_LARGE", "The request is larger than the server accepts"];
-    case "CANCELLED":
-      return ["CANCELLED", "The call was cancelled"];
-    default:
-      return ["INTERNAL_ERROR", `Internal error (request id ${requestId})`];
-  }
-}
-
-/** A refusal by the gateway itself, in the same google.rpc.Status shape. */
+/**
+ * A refusal by the gateway itself, built by status.ts like any other status so the body is
+ * byte-for-byte what a gRPC error renders to. The one HTTP code of our own: 413 for a body
+ * over the limit (Envoy's buffer filter answers so; RESOURCE_EXHAUSTED alone would be 429).
+ */
 export function gatewayError(
   registry: FileRegistry,
-  httpStatus: number,
-  code: CodeName,
-  reason: string,
+  reason: WireReason,
   message: string,
   requestId: string,
-  violations: Violation[] = [],
+  violations: readonly Violation[] = [],
 ): HttpErrorResponse {
-  return statusResponse(registry, httpStatus, codeNumber(code), reason, message, requestId, violations);
+  const { serviceError } = statusFor(reason, message, requestId, { fieldViolations: violations });
+  const rendered = renderOwn(serviceError, registry);
+  return reason === "MESSAGE_TOO_LARGE" ? { ...rendered, status: 413 } : rendered;
 }
 
-function statusResponse(
-  registry: FileRegistry,
-  httpStatus: number,
-  code: number,
-  reason: string,
-  message: string,
-  requestId: string,
-  violations: Violation[] = [],
-): HttpErrorResponse {
-  const details: JsonObject[] = [
-    { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason, domain: ERROR_DOMAIN, metadata: {} },
-    { "@type": "type.googleapis.com/google.rpc.RequestInfo", requestId, servingData: "" },
-  ];
-  if (violations.length > 0) {
-    details.push({
-      "@type": "type.googleapis.com/google.rpc.BadRequest",
-      fieldViolations: violations.map((v) => ({ field: v.field, description: v.description })),
-    });
-  }
-  const raw: JsonObject = { code, message, details };
+/** The google.rpc.Status in `grpc-status-details-bin` as proto3 JSON, or null when there is none we can read. */
+function render(error: ServiceError, registry: FileRegistry): HttpErrorResponse | null {
+  const bin = error.metadata?.get("grpc-status-details-bin")[0];
   const schema = registry.getMessage("google.rpc.Status");
-  // Round-trip through the registry so the shape is byte-for-byte what a gRPC error renders to.
-  const body = schema ? typeFirst(toJson(schema, fromJson(schema, raw, { registry }), { registry, alwaysEmitImplicit: true }) as JsonObject) : raw;
-  return { status: httpStatus, body, headers: {} };
+  if (!schema || !(bin instanceof Buffer)) return null;
+  try {
+    const body = typeFirst(toJson(schema, fromBinary(schema, bin), { registry, alwaysEmitImplicit: true }) as JsonObject);
+    return { status: httpStatusOf(error.code), body, headers: retryAfter(body) };
+  } catch {
+    return null; // a status we cannot read is answered like one without details
+  }
+}
+
+/** A status status.ts built always has details; only a registry without google.rpc.Status fails here. */
+function renderOwn(error: ServiceError, registry: FileRegistry): HttpErrorResponse {
+  const rendered = render(error, registry);
+  if (!rendered) throw new Error("google.rpc.Status is not in the descriptor set");
+  return rendered;
 }
 
 /** `@type` first in each detail, as Envoy and the other proto3 JSON printers write it. */

@@ -8,17 +8,19 @@ import { FORWARDED_USER_AGENT_METADATA, GATEWAY_SECRET_METADATA } from "../grpc/
 
 /** What the gateway passes on from the HTTP request. */
 export interface ForwardedRequest {
-  /** HTTP headers passed through unchanged as metadata (authorization, x-api-key, x-request-id). */
+  /**
+   * HTTP headers passed through unchanged as metadata (authorization, x-api-key, x-request-id).
+   * Printable ASCII only (the gateway refuses the rest): grpc-js throws on anything else.
+   */
   passThrough: Record<string, string>;
   /** The HTTP peer's address, appended to any X-Forwarded-For it sent. */
   peerIp: string;
+  /** Printable ASCII, like every other text metadata value. */
   forwardedFor: string | undefined;
   userAgent: string | undefined;
 }
 
-export type ForwardResult =
-  | { ok: true; bytes: Buffer; requestId: string | undefined }
-  | { ok: false; error: ServiceError; requestId: string | undefined };
+export type ForwardResult = { ok: true; bytes: Buffer } | { ok: false; error: ServiceError };
 
 export interface PendingCall {
   result: Promise<ForwardResult>;
@@ -49,7 +51,6 @@ export class GrpcForwarder {
     if (from.userAgent) metadata.set(FORWARDED_USER_AGENT_METADATA, from.userAgent.slice(0, 512));
     metadata.set(GATEWAY_SECRET_METADATA, this.options.secret);
 
-    let requestId: string | undefined;
     let cancel = () => undefined as void;
     const result = new Promise<ForwardResult>((resolve) => {
       const call = this.client.makeUnaryRequest<Buffer, Buffer>(
@@ -59,19 +60,8 @@ export class GrpcForwarder {
         Buffer.from(request.buffer, request.byteOffset, request.byteLength),
         metadata,
         { deadline: Date.now() + this.options.deadlineMs },
-        (error, response) => {
-          if (error) {
-            const fromTrailers = error.metadata?.get("x-request-id")[0];
-            resolve({ ok: false, error, requestId: requestId ?? (typeof fromTrailers === "string" ? fromTrailers : undefined) });
-          } else {
-            resolve({ ok: true, bytes: response ?? Buffer.alloc(0), requestId });
-          }
-        },
+        (error, response) => resolve(error ? { ok: false, error } : { ok: true, bytes: response ?? Buffer.alloc(0) }),
       );
-      call.on("metadata", (initial: Metadata) => {
-        const id = initial.get("x-request-id")[0];
-        if (typeof id === "string") requestId = id;
-      });
       cancel = () => call.cancel();
     });
     return { result, cancel: () => cancel() };

@@ -16,7 +16,7 @@ import {
   type DescService,
   type FileRegistry,
 } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { parseTemplate, type PathTemplate } from "./path-template.js";
 
 export type HttpVerb = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
@@ -37,7 +37,6 @@ export interface HttpBinding {
 }
 
 export interface ApiDescriptors {
-  set: FileDescriptorSet;
   registry: FileRegistry;
   /** Our services (every package but google.*), in descriptor order. */
   services: DescService[];
@@ -61,8 +60,7 @@ interface HttpRuleJson {
 const VERBS: Record<string, HttpVerb> = { get: "GET", put: "PUT", post: "POST", delete: "DELETE", patch: "PATCH" };
 
 export function loadApi(descriptorSet: Uint8Array): ApiDescriptors {
-  const set = fromBinary(FileDescriptorSetSchema, descriptorSet);
-  const registry = createFileRegistry(set);
+  const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, descriptorSet));
   const httpExtension = registry.getExtension("google.api.http");
   const services: DescService[] = [];
   for (const file of registry.files) {
@@ -84,7 +82,7 @@ export function loadApi(descriptorSet: Uint8Array): ApiDescriptors {
       rules.forEach((r, bindingIndex) => bindings.push(toBinding(service, method, r, bindingIndex)));
     }
   }
-  return { set, registry, services, bindings, unsupported };
+  return { registry, services, bindings, unsupported };
 }
 
 function httpRuleOf(method: DescMethod, extension: DescExtension | undefined, registry: FileRegistry): HttpRuleJson | null {

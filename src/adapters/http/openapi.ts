@@ -4,8 +4,10 @@
  * doc comments). `npm run gen` writes it to src/gen/openapi.json; the gateway serves that file.
  */
 import type { DescField, DescMethod, JsonObject } from "@bufbuild/protobuf";
-import { codeNumber, httpStatusOf, type CodeName } from "./errors.js";
-import type { ApiDescriptors, HttpBinding } from "./http-rules.js";
+import { status as Code } from "@grpc/grpc-js";
+import { codeOfReason } from "../grpc/status.js";
+import { httpStatusOf } from "./errors.js";
+import { resolveFieldPath, type ApiDescriptors, type HttpBinding } from "./http-rules.js";
 import { SchemaBuilder, type Schema } from "./openapi-schemas.js";
 import { openApiPath } from "./path-template.js";
 
@@ -27,14 +29,16 @@ const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
   "409": { name: "Conflict", description: "ALREADY_EXISTS or ABORTED" },
   "429": { name: "TooManyRequests", description: "RESOURCE_EXHAUSTED: rate limited; `Retry-After` and google.rpc.RetryInfo say when to retry" },
   "503": { name: "Unavailable", description: "UNAVAILABLE: a dependency is down; retry later" },
-  "504": { name: "DeadlineExceeded", description: "DEADLINE_EXCEEDED: the call ran out of time; nothing was written" },
+  "504": { name: "DeadlineExceeded", description: "DEADLINE_EXCEEDED: the call ran out of time; whether it took effect is unknown (it may have completed)" },
 };
-const CODE_NAMES: CodeName[] = [
-  "INVALID_ARGUMENT", "FAILED_PRECONDITION", "OUT_OF_RANGE", "UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND",
-  "ALREADY_EXISTS", "ABORTED", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED",
+/**
+ * Every word a doc comment may name an error by, with its gRPC code: the code names (grpc-js's
+ * own enum) and every reason (status.ts's table, the one that answers them).
+ */
+const ERROR_WORDS: [string, Code][] = [
+  ...Object.entries(Code).filter((e): e is [string, Code] => typeof e[1] === "number"),
+  ...(Object.entries(codeOfReason) as [string, Code][]),
 ];
-/** Reasons that name their status plainly in doc comments ("may also answer RATE_LIMITED"). */
-const REASON_CODES: Record<string, CodeName> = { RATE_LIMITED: "RESOURCE_EXHAUSTED", SERVICE_UNAVAILABLE: "UNAVAILABLE", DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED" };
 
 export function buildOpenApi(api: ApiDescriptors, options: OpenApiOptions): JsonObject {
   const schemas = new SchemaBuilder(api.registry);
@@ -111,7 +115,8 @@ function operation(binding: HttpBinding, schemas: SchemaBuilder, options: OpenAp
   };
   const parameters: JsonObject[] = [];
   for (const v of binding.template.variables) {
-    const fields = fieldsAlong(method, v.fieldPath);
+    // http-rules.ts refused any rule whose path variable is not a field, so this resolves.
+    const fields = resolveFieldPath(method.input, v.fieldPath) as DescField[];
     const leaf = fields[fields.length - 1] as DescField;
     const schema = schemas.fieldSchema(leaf);
     if (v.pattern !== "*") schema.description = `Matches \`${v.pattern}\``;
@@ -157,8 +162,7 @@ function operation(binding: HttpBinding, schemas: SchemaBuilder, options: OpenAp
 function errorStatuses(comments: string, policy: string): string[] {
   const codes = new Set<string>(["400"]);
   if (policy !== "none") codes.add("401");
-  for (const name of CODE_NAMES) if (new RegExp(`\\b${name}\\b`).test(comments)) codes.add(String(httpStatusOf(codeNumber(name))));
-  for (const [reason, name] of Object.entries(REASON_CODES)) if (new RegExp(`\\b${reason}\\b`).test(comments)) codes.add(String(httpStatusOf(codeNumber(name))));
+  for (const [word, code] of ERROR_WORDS) if (new RegExp(`\\b${word}\\b`).test(comments)) codes.add(String(httpStatusOf(code)));
   return [...codes].sort();
 }
 
@@ -173,15 +177,4 @@ function queryable(field: DescField): boolean {
   if (field.fieldKind === "list") return field.listKind !== "message";
   if (field.fieldKind === "message") return ["google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"].includes(field.message.typeName);
   return false;
-}
-
-function fieldsAlong(method: DescMethod, fieldPath: string): DescField[] {
-  const out: DescField[] = [];
-  let message = method.input;
-  for (const name of fieldPath.split(".")) {
-    const field = message.fields.find((f) => f.name === name) as DescField;
-    out.push(field);
-    if (field.fieldKind === "message") message = field.message;
-  }
-  return out;
 }

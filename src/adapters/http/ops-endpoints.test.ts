@@ -1,10 +1,10 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { DocsAssets } from "./docs.js";
-import { OpsEndpoints } from "./ops-endpoints.js";
+import { OpsEndpoints, type Readiness } from "./ops-endpoints.js";
 
-const ops = (probe: { database: boolean; redis: boolean }, stopping = false) =>
-  new OpsEndpoints({ probe: async () => probe, metrics: new Registry(), docs: new DocsAssets(), stopping: () => stopping });
+const ops = (state: Readiness, stopping = false) =>
+  new OpsEndpoints({ ready: () => state, metrics: new Registry(), docs: new DocsAssets(), stopping: () => stopping });
 
 describe("/readyz", () => {
   it("is 503 naming the dependency that does not answer, and while stopping", async () => {
@@ -16,6 +16,21 @@ describe("/readyz", () => {
     expect((await ops({ database: true, redis: true }, true).handle("GET", "/readyz"))?.status).toBe(503);
     // Liveness does not depend on anything else.
     expect((await ops({ database: false, redis: false }, true).handle("GET", "/healthz"))?.status).toBe(200);
+  });
+
+  it("answers from the health monitor's last result, whatever it is when the request comes", async () => {
+    const last: Readiness = { database: true, redis: true };
+    let reads = 0;
+    const endpoints = new OpsEndpoints({ ready: () => (reads++, last), metrics: new Registry(), docs: new DocsAssets(), stopping: () => false });
+    expect((await endpoints.handle("GET", "/readyz"))?.status).toBe(200);
+    last.redis = false;
+    const down = await endpoints.handle("GET", "/readyz");
+    expect(down?.status).toBe(503);
+    expect(JSON.parse(String(down?.body))).toEqual({ status: "not ready", database: true, redis: false });
+    expect(reads).toBe(2);
+    // Other paths never look at readiness.
+    await endpoints.handle("GET", "/healthz");
+    expect(reads).toBe(2);
   });
 
   it("answers GET and HEAD only; anything else falls through to the API routes", async () => {

@@ -1,6 +1,7 @@
 /**
  * What operators and browsers read besides the API: `/healthz` (the process answers),
- * `/readyz` (its database and Redis answer: 503 otherwise, and while shutting down),
+ * `/readyz` (its database and Redis answered the last health probe: 503 otherwise, and while
+ * shutting down),
  * `/metrics` (Prometheus text), `/openapi.json` and the `/docs` page.
  */
 import type { Registry } from "prom-client";
@@ -13,6 +14,9 @@ export interface Reply {
   body: Buffer | string;
 }
 
+export type { Readiness } from "../grpc/health-monitor.js";
+import type { Readiness } from "../grpc/health-monitor.js";
+
 const json = (status: number, value: unknown): Reply => ({
   status,
   headers: { "content-type": "application/json", ...NO_STORE },
@@ -22,7 +26,11 @@ const json = (status: number, value: unknown): Reply => ({
 export class OpsEndpoints {
   constructor(
     private readonly deps: {
-      probe: () => Promise<{ database: boolean; redis: boolean }>;
+      /**
+       * The last result of the process's own health monitor. Never a fresh probe: /readyz is
+       * anonymous, and a request must not be able to make the service hit its database.
+       */
+      ready: () => Readiness;
       metrics: Registry;
       docs: DocsAssets;
       stopping: () => boolean;
@@ -37,7 +45,7 @@ export class OpsEndpoints {
         return json(200, { status: "ok" });
       case "/readyz": {
         if (this.deps.stopping()) return json(503, { status: "stopping", database: false, redis: false });
-        const { database, redis } = await this.deps.probe();
+        const { database, redis } = this.deps.ready();
         return json(database && redis ? 200 : 503, { status: database && redis ? "ready" : "not ready", database, redis });
       }
       case "/metrics":

@@ -4,13 +4,13 @@
  * Per request: security headers, CORS, operations paths, then the route table → transcode →
  * our gRPC server over loopback → JSON (or google.rpc.Status JSON with Envoy's HTTP code).
  */
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { Metadata } from "@grpc/grpc-js";
 import { Counter, Histogram, type Registry } from "prom-client";
-import { peerAddress, requestIdFrom } from "../grpc/call-context.js";
+import { peerAddress, requestIdOr } from "../grpc/call-context.js";
+import { InflightCalls } from "../grpc/inflight.js";
+import { LATENCY_BUCKETS } from "../grpc/interceptors/metrics.js";
 import type { Logger } from "../logging/logger.js";
 import { BodyTooLarge, readBody } from "./body.js";
 import { CorsPolicy, isPreflight } from "./cors.js";
@@ -18,7 +18,7 @@ import { DocsAssets } from "./docs.js";
 import { gatewayError, renderGrpcError, type HttpErrorResponse } from "./errors.js";
 import { GrpcForwarder } from "./grpc-forwarder.js";
 import type { ApiDescriptors } from "./http-rules.js";
-import { OpsEndpoints, type Reply } from "./ops-endpoints.js";
+import { OpsEndpoints, type Readiness, type Reply } from "./ops-endpoints.js";
 import { RouteTable } from "./route-table.js";
 import { NO_STORE, SECURITY_HEADERS } from "./security-headers.js";
 import { BadHttpRequest, decodeResponse, encodeRequest } from "./transcode.js";
@@ -31,15 +31,23 @@ export interface HttpGatewayOptions {
   maxBodyBytes: number;
   /** Vouches for forwarded client IP and user agent (see grpc/call-context.ts). */
   gatewaySecret: string;
-  probe: () => Promise<{ database: boolean; redis: boolean }>;
+  /** The dependencies' state as last seen by the health monitor: /readyz does no I/O of its own. */
+  ready: () => Readiness;
   metrics: Registry;
-  /** Per forwarded call, like Envoy's default route timeout. */
-  callTimeoutMs?: number;
   docs?: DocsAssets;
 }
 
 /** Headers passed through to the RPC as metadata, unchanged. */
 const PASS_THROUGH = ["authorization", "x-api-key"];
+
+/** Per forwarded call, like Envoy's default route timeout. */
+const FORWARD_DEADLINE_MS = 15_000;
+
+/**
+ * What gRPC metadata may carry as text. grpc-js throws on anything else, quoting the value in
+ * its message: for a credential header that would put the secret into an error (and a log).
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 export class HttpGateway {
   private readonly server: Server;
@@ -49,18 +57,20 @@ export class HttpGateway {
   private readonly requests: Counter<"method" | "route" | "code">;
   private readonly seconds: Histogram<"method" | "route">;
   private forwarder: GrpcForwarder | null = null;
-  private inflight = 0;
-  private idleWaiters: (() => void)[] = [];
+  /** HTTP requests in progress, so shutdown can let exactly those finish. */
+  private readonly inflight = new InflightCalls();
   private stopping = false;
 
   constructor(private readonly options: HttpGatewayOptions) {
+    // Every error body is a google.rpc.Status: fail at start-up, not on the first error.
+    if (!options.api.registry.getMessage("google.rpc.Status")) throw new Error("google.rpc.Status is not in the descriptor set");
     this.routes = new RouteTable(options.api.bindings);
     if (options.api.unsupported.length > 0) {
       options.logger.warn({ methods: options.api.unsupported }, "streaming RPCs with an HTTP rule have no REST route on the built-in gateway");
     }
     this.cors = new CorsPolicy(options.allowedOrigins, [...new Set([...this.routes.verbs, "GET"])]);
     this.ops = new OpsEndpoints({
-      probe: options.probe,
+      ready: options.ready,
       metrics: options.metrics,
       docs: options.docs ?? new DocsAssets(),
       stopping: () => this.stopping,
@@ -75,20 +85,18 @@ export class HttpGateway {
       name: "http_request_duration_seconds",
       help: "Time to answer an HTTP request on the built-in gateway, by route template.",
       labelNames: ["method", "route"] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      buckets: [...LATENCY_BUCKETS],
       registers: [options.metrics],
     });
     this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-      this.inflight++;
-      void this.handle(req, res).finally(() => {
-        if (--this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
+      this.inflight.enter();
+      void this.handle(req, res).finally(() => this.inflight.leave());
     });
   }
 
   /** Binds the HTTP port (0 picks one) and connects to the gRPC server at `grpcTarget`. */
   async listen(host: string, port: number, grpcTarget: string): Promise<number> {
-    this.forwarder = new GrpcForwarder(grpcTarget, { secret: this.options.gatewaySecret, deadlineMs: this.options.callTimeoutMs ?? 15_000 });
+    this.forwarder = new GrpcForwarder(grpcTarget, { secret: this.options.gatewaySecret, deadlineMs: FORWARD_DEADLINE_MS });
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(port, host, () => {
@@ -105,23 +113,16 @@ export class HttpGateway {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const wait = Math.max(0, deadline - Date.now());
-    await Promise.race([this.idle(), sleep(wait)]);
+    await Promise.race([this.inflight.idle(), sleep(wait)]);
     this.server.closeAllConnections();
     await Promise.race([closed, sleep(500)]);
     this.forwarder?.close();
   }
 
-  private idle(): Promise<void> {
-    return this.inflight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? "GET";
-    const incoming = new Metadata();
-    const given = req.headers["x-request-id"];
-    if (typeof given === "string") incoming.set("x-request-id", given);
-    const requestId = requestIdFrom(incoming);
+    const requestId = requestIdOr(req.headers["x-request-id"]);
     let route = "unmatched";
     let reply: Reply;
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
@@ -149,7 +150,7 @@ export class HttpGateway {
     const verdict = this.cors.judge(req);
     if (verdict.kind === "refused") {
       setRoute("cors");
-      return this.errorReply(gatewayError(registry, 403, "PERMISSION_DENIED", "PERMISSION_DENIED", "This origin may not call the API", requestId));
+      return this.errorReply(gatewayError(registry, "PERMISSION_DENIED", "This origin may not call the API", requestId));
     }
     if (verdict.kind === "allowed") {
       if (isPreflight(req)) {
@@ -172,7 +173,7 @@ export class HttpGateway {
     const match = this.routes.match(method, path);
     if (!match || !this.forwarder) {
       const message = `No route for ${method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`;
-      return this.errorReply(gatewayError(registry, 404, "NOT_FOUND", "ROUTE_NOT_FOUND", sanitize(message), requestId));
+      return this.errorReply(gatewayError(registry, "ROUTE_NOT_FOUND", sanitize(message), requestId));
     }
     const { binding } = match;
     setRoute(binding.template.source);
@@ -182,22 +183,29 @@ export class HttpGateway {
     const passThrough: Record<string, string> = { "x-request-id": requestId };
     for (const name of PASS_THROUGH) {
       const value = req.headers[name];
-      if (typeof value === "string") passThrough[name] = value;
+      if (typeof value !== "string") continue;
+      // Refused, not cleaned: a credential with one byte changed is another credential.
+      // The answer names the header, never its value.
+      if (!PRINTABLE_ASCII.test(value)) {
+        const message = `The ${name} header may hold printable ASCII characters only`;
+        return this.errorReply(gatewayError(registry, "VALIDATION_FAILED", message, requestId));
+      }
+      passThrough[name] = value;
     }
     const forwardedFor = req.headers["x-forwarded-for"];
+    const userAgent = req.headers["user-agent"];
     const pending = this.forwarder.call(binding.grpcPath, request, {
       passThrough,
       peerIp: httpPeer(req),
-      forwardedFor: typeof forwardedFor === "string" ? forwardedFor : undefined,
-      userAgent: req.headers["user-agent"],
+      // Informational only (a browser may send an accented user agent): cleaned, not refused.
+      forwardedFor: typeof forwardedFor === "string" ? printable(forwardedFor) : undefined,
+      userAgent: userAgent === undefined ? undefined : printable(userAgent),
     });
     // The browser went away: cancel the RPC rather than finish work nobody reads.
     res.once("close", () => {
       if (!res.writableFinished) pending.cancel();
     });
     const result = await pending.result;
-    const answeredId = result.requestId ?? requestId;
-    res.setHeader("x-request-id", answeredId);
     if (result.ok) {
       return {
         status: 200,
@@ -205,37 +213,32 @@ export class HttpGateway {
         body: JSON.stringify(decodeResponse(binding, registry, result.bytes)),
       };
     }
-    return this.errorReply(renderGrpcError(result.error, registry, answeredId));
+    return this.errorReply(renderGrpcError(result.error, registry, requestId));
   }
 
   private failure(error: unknown, requestId: string, req: IncomingMessage, res: ServerResponse): Reply {
     const registry = this.options.api.registry;
     if (error instanceof BadHttpRequest) {
-      return this.errorReply(gatewayError(registry, 400, "INVALID_ARGUMENT", "VALIDATION_FAILED", error.message, requestId, error.violations));
+      return this.errorReply(gatewayError(registry, "VALIDATION_FAILED", error.message, requestId, error.violations));
     }
     if (error instanceof BodyTooLarge) {
       // Whatever the client still sends is not read: this connection ends with the answer.
       res.setHeader("connection", "close");
       req.resume();
-      return this.errorReply(gatewayError(registry, 413, "RESOURCE_EXHAUSTED", "MESSAGE_TOO_LARGE", error.message, requestId));
+      return this.errorReply(gatewayError(registry, "MESSAGE_TOO_LARGE", error.message, requestId));
     }
     if (req.destroyed || res.destroyed) {
       // The client went away mid-request (nginx's and Envoy's 499): nothing to answer, nothing broken.
-      return this.errorReply(gatewayError(registry, 499, "CANCELLED", "CANCELLED", "The client closed the request", requestId));
+      return this.errorReply(gatewayError(registry, "CANCELLED", "The client closed the request", requestId));
     }
-    this.options.logger.error({ requestId, err: error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : "non-error thrown" }, "gateway failure");
-    return this.errorReply(gatewayError(registry, 500, "INTERNAL", "INTERNAL_ERROR", `Internal error (request id ${requestId})`, requestId));
+    // The name only: a message may quote request data (grpc-js quotes a refused header value).
+    this.options.logger.error({ requestId, err: error instanceof Error ? error.name : "non-error thrown" }, "gateway failure");
+    return this.errorReply(gatewayError(registry, "INTERNAL_ERROR", `Internal error (request id ${requestId})`, requestId));
   }
 
   private errorReply(e: HttpErrorResponse): Reply {
     return { status: e.status, headers: { "content-type": "application/json", ...NO_STORE, ...e.headers }, body: JSON.stringify(e.body) };
   }
-}
-
-/** Where the gateway reaches the gRPC server bound on `host`: loopback for a wildcard bind. */
-export function loopbackTarget(host: string, port: number): string {
-  if (host === "" || host === "0.0.0.0" || host === "::" || host === "[::]") return `127.0.0.1:${port}`;
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The HTTP peer's address; IPv4-mapped IPv6 as plain IPv4 (as call-context.ts does for gRPC). */
@@ -247,6 +250,11 @@ function httpPeer(req: IncomingMessage): string {
 /** A path echoed in a message: printable ASCII only (no log or header injection). */
 function sanitize(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, "?");
+}
+
+/** An informational header as gRPC metadata can carry it: the other characters dropped. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, "");
 }
 
 function sleep(ms: number): Promise<void> {

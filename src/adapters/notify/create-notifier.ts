@@ -25,11 +25,13 @@ export interface NotifierConfig {
   smsWebhookToken?: string | undefined;
   /** True only for SERVER__ENVIRONMENT=development: the outbox then logs codes. */
   revealCodes: boolean;
-  /** Per delivery attempt. */
-  timeoutMs: number;
+  /** Per email delivery attempt (MAIL__TIMEOUT_MS). */
+  mailTimeoutMs: number;
+  /** Per SMS delivery attempt (SMS__TIMEOUT_MS): each provider has its own budget. */
+  smsTimeoutMs: number;
   productName: string;
-  /** "Expires in N minutes" is counted from this clock's now (default: the system clock). */
-  clock?: Clock;
+  /** "Expires in N minutes" is counted from this clock's now. */
+  clock: Clock;
   /** Tuning for tests; production uses the defaults of resilient(). */
   retries?: number;
   halfOpenAfterMs?: number;
@@ -44,11 +46,11 @@ export interface Notifiers {
 
 export function createNotifier(config: NotifierConfig, logger: Logger): Notifiers {
   const log = logger.child({ component: "notify" });
-  const clock = config.clock ?? { now: () => new Date() };
+  const { clock } = config;
   const outbox = new OutboxNotifier(logger, { revealCodes: config.revealCodes, productName: config.productName, clock });
-  const guard = (name: string) => ({
+  const guard = (name: string, timeoutMs: number) => ({
     name,
-    timeoutMs: config.timeoutMs,
+    timeoutMs,
     ...(config.retries === undefined ? {} : { retries: config.retries }),
     ...(config.halfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: config.halfOpenAfterMs }),
     onStateChange: (state: BreakerState) => {
@@ -62,7 +64,7 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
   let smtp: SmtpNotifier | undefined;
   if (config.smtpUrl) {
     smtp = new SmtpNotifier({ url: config.smtpUrl, from: config.from, productName: config.productName, clock });
-    email = resilient(smtp, guard("smtp"));
+    email = resilient(smtp, guard("smtp", config.mailTimeoutMs));
   }
 
   let sms: Notifier = outbox;
@@ -73,9 +75,9 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
       productName: config.productName,
       clock,
       // Backstop only: resilient() aborts each attempt at timeoutMs already.
-      timeoutMs: config.timeoutMs * 2,
+      timeoutMs: config.smsTimeoutMs * 2,
     });
-    sms = resilient(webhook, guard("sms-webhook"));
+    sms = resilient(webhook, guard("sms-webhook", config.smsTimeoutMs));
   }
 
   // Where codes go, never how to reach the provider: the URLs may carry credentials.

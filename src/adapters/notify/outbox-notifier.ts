@@ -24,7 +24,8 @@ export interface OutboxNotifierOptions {
   /** How many messages to keep; older ones are dropped first (default 100). */
   capacity?: number;
   productName?: string;
-  clock?: Clock;
+  /** For "expires in N minutes" (injected so tests can fix now). */
+  clock: Clock;
 }
 
 export class OutboxNotifier implements Notifier {
@@ -35,12 +36,12 @@ export class OutboxNotifier implements Notifier {
   private readonly clock: Clock;
   private readonly queue: OutboxMessage[] = [];
 
-  constructor(logger: Logger, options: OutboxNotifierOptions = {}) {
+  constructor(logger: Logger, options: OutboxNotifierOptions) {
     this.log = logger.child({ component: "outbox" });
     this.revealCodes = options.revealCodes ?? false;
     this.capacity = Math.max(1, options.capacity ?? 100);
     this.productName = options.productName ?? "Auth";
-    this.clock = options.clock ?? { now: () => new Date() };
+    this.clock = options.clock;
   }
 
   async send(notification: Notification): Promise<void> {

@@ -20,7 +20,8 @@ export interface SmtpNotifierOptions {
   /** MAIL__FROM, e.g. `"Acme" <no-reply@acme.example>`. */
   from: string;
   productName: string;
-  clock?: Clock;
+  /** For "expires in N minutes" (injected so tests can fix now). */
+  clock: Clock;
 }
 
 export class SmtpNotifier implements Notifier, CancellableNotifier {
@@ -33,7 +34,7 @@ export class SmtpNotifier implements Notifier, CancellableNotifier {
     this.transport = nodemailer.createTransport(options.url);
     this.from = options.from;
     this.productName = options.productName;
-    this.clock = options.clock ?? { now: () => new Date() };
+    this.clock = options.clock;
   }
 
   async send(notification: Notification, signal?: AbortSignal): Promise<void> {

@@ -23,7 +23,8 @@ export interface WebhookSmsNotifierOptions {
    * own signal; this keeps the adapter safe when it is used without the wrapper.
    */
   timeoutMs?: number;
-  clock?: Clock;
+  /** For "expires in N minutes" (injected so tests can fix now). */
+  clock: Clock;
 }
 
 export interface SmsWebhookPayload {
@@ -45,7 +46,7 @@ export class WebhookSmsNotifier implements Notifier, CancellableNotifier {
     if (options.token) this.headers.authorization = `Bearer ${options.token}`;
     this.productName = options.productName;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.clock = options.clock ?? { now: () => new Date() };
+    this.clock = options.clock;
   }
 
   async send(notification: Notification, signal?: AbortSignal): Promise<void> {

@@ -124,7 +124,7 @@ function fieldOfNames(names: unknown): UniqueField | undefined {
  * query engine reported it before driver adapters), then the adapter's constraint (column
  * list on PGlite, index name on pg), then the constraint name quoted in the message.
  */
-export function uniqueViolationField(err: unknown): UniqueField | undefined {
+function uniqueViolationField(err: unknown): UniqueField | undefined {
   const meta = prop(err, "meta");
   const cause = prop(prop(meta, "driverAdapterError"), "cause");
   const constraint = prop(cause, "constraint");

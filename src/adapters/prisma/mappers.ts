@@ -57,13 +57,12 @@ export function toSession(row: SessionRow): Session {
   };
 }
 
-/** A plain Uint8Array copy: callers must not hold a view into a driver's buffer pool. */
-export function toBytes(value: Uint8Array): Uint8Array {
-  return Uint8Array.from(value);
-}
-
-/** Prisma wants a Uint8Array backed by a plain ArrayBuffer; copying guarantees that. */
-export function fromBytes(value: Uint8Array): Prisma.Bytes {
+/**
+ * A fresh copy of a byte column, used both ways: a row must not hand callers a view into a
+ * driver's buffer pool, and Prisma wants a Uint8Array backed by a plain ArrayBuffer, which a
+ * caller's view (e.g. a Buffer slice) need not be.
+ */
+export function copyBytes(value: Uint8Array): Prisma.Bytes {
   return Uint8Array.from(value);
 }
 
@@ -77,7 +76,7 @@ export function toRefreshToken(row: RefreshTokenRow): RefreshTokenRecord {
     expiresAt: row.expiresAt,
     rotatedAt: row.rotatedAt,
     successorId: row.successorId,
-    successorSealed: row.successorSealed === null ? null : toBytes(row.successorSealed),
+    successorSealed: row.successorSealed === null ? null : copyBytes(row.successorSealed),
   };
 }
 

@@ -8,8 +8,11 @@
 //
 // Compatibility details copied from Prisma's schema engine:
 // - the table definition below is Prisma's own;
-// - the lock is `pg_advisory_lock(72707369)`, the key Prisma uses, so this and a concurrent
-//   `prisma migrate deploy` exclude each other as well as two service instances do;
+// - the lock is the session advisory lock 72707369, the key Prisma uses, so this and a
+//   concurrent `prisma migrate deploy` exclude each other as well as two service instances
+//   do. It is taken with pg_try_advisory_lock in a loop up to a deadline rather than with the
+//   blocking pg_advisory_lock: a holder that never lets go (a hung migration, a session left
+//   open in psql) must fail the start-up with a message naming the lock, not hang it;
 // - checksum = hex SHA-256 of the file's bytes; a file that differs from the recorded
 //   checksum only by CRLF/LF line endings (git autocrlf) still matches, as in Prisma;
 // - a migration counts as applied when finished_at is set and rolled_back_at is not; a row
@@ -121,19 +124,47 @@ async function readMigrations(dir: string): Promise<MigrationFile[]> {
   return files;
 }
 
+export interface ApplyMigrationsOptions {
+  /** Longest to wait for another migrator to release the lock before failing (default 60 s). */
+  lockTimeoutMs?: number;
+}
+
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+/** Polling cap: a waiting instance notices a released lock within this, and costs little. */
+const LOCK_POLL_MAX_MS = 500;
+
+/** Takes the migration lock, or throws naming it once `timeoutMs` has passed. */
+async function acquireLock(exec: MigrationExecutor, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 25; ; delay = Math.min(delay * 2, LOCK_POLL_MAX_MS)) {
+    const [row] = await exec.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${PRISMA_MIGRATE_LOCK_KEY}) AS locked`);
+    if (row?.locked === true) return;
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for the migration lock (advisory lock ${PRISMA_MIGRATE_LOCK_KEY}); ` +
+          "another migration (a service instance or `prisma migrate deploy`) holds it: " +
+          `find the session with \`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = ${PRISMA_MIGRATE_LOCK_KEY}\``,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
+  }
+}
+
 /**
  * Brings the database up to date with the migrations folder. Safe to call on every start:
- * it applies nothing when all migrations are in, and concurrent callers wait on the lock,
- * then find the work done.
+ * it applies nothing when all migrations are in, and concurrent callers wait on the lock
+ * (bounded by `lockTimeoutMs`), then find the work done.
  */
 export async function applyMigrations(
   exec: MigrationExecutor,
   migrationsDir: string = defaultMigrationsDir,
+  options: ApplyMigrationsOptions = {},
 ): Promise<{ applied: string[] }> {
   const files = await readMigrations(migrationsDir);
   const applied: string[] = [];
 
-  await exec.query(`SELECT pg_advisory_lock(${PRISMA_MIGRATE_LOCK_KEY})`);
+  await acquireLock(exec, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   try {
     await exec.exec(CREATE_MIGRATIONS_TABLE);
     // Read under the lock: another process may have just finished migrating.

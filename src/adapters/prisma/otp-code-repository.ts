@@ -29,12 +29,20 @@ export class PrismaOtpCodeRepository implements OtpCodeRepository {
   }
 
   async recordFailedAttempt(id: string, maxAttempts: number, now: Date): Promise<void> {
-    // Two statements, each a conditional update: the count only grows while the code is live,
-    // and whichever try reaches the limit burns it, however the tries interleave.
-    await withPrismaErrors(async () => {
-      await this.db.otpCode.updateMany({ where: { id, consumedAt: null }, data: { attempts: { increment: 1 } } });
-      await this.db.otpCode.updateMany({ where: { id, consumedAt: null, attempts: { gte: maxAttempts } }, data: { consumedAt: now } });
-    });
+    // One statement, so no crash or dropped connection can land between counting the try and
+    // burning the code (a code left at its limit but still usable). Under READ COMMITTED a
+    // concurrent try waits for the row lock, then re-checks `consumed_at IS NULL` and computes
+    // the SET from the row as the winner left it: the try that reaches the limit burns the
+    // code, and later ones match no row, so attempts never passes maxAttempts.
+    // `ELSE consumed_at` (NULL here, as the WHERE says) rather than a bare NULL gives the CASE
+    // the column's type, so `now` is bound exactly as an ORM write of the column binds it.
+    await withPrismaErrors(
+      () => this.db.$executeRaw`
+        UPDATE otp_codes
+           SET attempts = attempts + 1,
+               consumed_at = CASE WHEN attempts + 1 >= ${maxAttempts} THEN ${now} ELSE consumed_at END
+         WHERE id = ${id}::uuid AND consumed_at IS NULL`,
+    );
   }
 
   async consume(id: string, now: Date): Promise<boolean> {

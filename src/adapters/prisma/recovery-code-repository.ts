@@ -24,7 +24,4 @@ export class PrismaRecoveryCodeRepository implements RecoveryCodeRepository {
     await withPrismaErrors(() => this.db.recoveryCode.deleteMany({ where: { userId } }));
   }
 
-  async countUnused(userId: string): Promise<number> {
-    return withPrismaErrors(() => this.db.recoveryCode.count({ where: { userId, usedAt: null } }));
-  }
 }

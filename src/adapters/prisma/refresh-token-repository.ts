@@ -4,7 +4,7 @@ import type { RefreshTokenRecord } from "../../domain/session.js";
 import type { NewRefreshToken, RefreshTokenRepository } from "../../application/ports.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
-import { fromBytes, toRefreshToken } from "./mappers.js";
+import { copyBytes, toRefreshToken } from "./mappers.js";
 
 export class PrismaRefreshTokenRepository implements RefreshTokenRepository {
   /** The root client or an interactive transaction's client: both satisfy this type. */
@@ -44,7 +44,7 @@ export class PrismaRefreshTokenRepository implements RefreshTokenRepository {
     const { count } = await withPrismaErrors(() =>
       this.db.refreshToken.updateMany({
         where: { id, rotatedAt: null },
-        data: { rotatedAt: at, successorId, successorSealed: fromBytes(successorSealed) },
+        data: { rotatedAt: at, successorId, successorSealed: copyBytes(successorSealed) },
       }),
     );
     return count === 1;

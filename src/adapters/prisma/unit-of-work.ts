@@ -7,6 +7,7 @@
 // impossible for code that uses the ports.
 import type { Repositories, UnitOfWork } from "../../application/ports.js";
 import type { Prisma, PrismaClient } from "../../gen/prisma/client.js";
+import { buildRepositories, type RepositoryKey } from "../repositories.js";
 import { PrismaAuditLog } from "./audit-log.js";
 import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
 import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
@@ -20,37 +21,38 @@ export interface PrismaUnitOfWorkOptions {
   transactionTimeoutMs: number;
 }
 
+/** Which class serves each repository; typed so that a missing or mismatched one fails to compile. */
+const REPOSITORY_CLASSES: { [K in RepositoryKey]: new (client: Prisma.TransactionClient) => Repositories[K] } = {
+  users: PrismaUserRepository,
+  sessions: PrismaSessionRepository,
+  refreshTokens: PrismaRefreshTokenRepository,
+  audit: PrismaAuditLog,
+  otpCodes: PrismaOtpCodeRepository,
+  recoveryCodes: PrismaRecoveryCodeRepository,
+};
+
 /** The repositories of the Repositories port over one client (root or transaction). */
 export function createPrismaRepositories(client: Prisma.TransactionClient): Repositories {
-  return {
-    users: new PrismaUserRepository(client),
-    sessions: new PrismaSessionRepository(client),
-    refreshTokens: new PrismaRefreshTokenRepository(client),
-    audit: new PrismaAuditLog(client),
-    otpCodes: new PrismaOtpCodeRepository(client),
-    recoveryCodes: new PrismaRecoveryCodeRepository(client),
-  };
+  return buildRepositories((key) => new REPOSITORY_CLASSES[key](client));
 }
 
-export class PrismaUnitOfWork implements UnitOfWork {
-  readonly users: Repositories["users"];
-  readonly sessions: Repositories["sessions"];
-  readonly refreshTokens: Repositories["refreshTokens"];
-  readonly audit: Repositories["audit"];
-  readonly otpCodes: Repositories["otpCodes"];
-  readonly recoveryCodes: Repositories["recoveryCodes"];
+/**
+ * Gives PrismaUnitOfWork the repositories over the root client as its own fields (UnitOfWork
+ * extends Repositories) without naming them once more: it copies whatever
+ * createPrismaRepositories built. The cast only restates what Object.assign did.
+ */
+const RootRepositories = class {
+  constructor(client: Prisma.TransactionClient) {
+    Object.assign(this, createPrismaRepositories(client));
+  }
+} as new (client: Prisma.TransactionClient) => Readonly<Repositories>;
 
+export class PrismaUnitOfWork extends RootRepositories implements UnitOfWork {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly options: PrismaUnitOfWorkOptions,
   ) {
-    const root = createPrismaRepositories(prisma);
-    this.users = root.users;
-    this.sessions = root.sessions;
-    this.refreshTokens = root.refreshTokens;
-    this.audit = root.audit;
-    this.otpCodes = root.otpCodes;
-    this.recoveryCodes = root.recoveryCodes;
+    super(prisma);
   }
 
   /** Availability is the guard's business (adapters/resilience.ts); the bare client cannot tell. */

@@ -47,18 +47,6 @@ export function createRedis(url: string, opts: CreateRedisOptions = {}): Redis {
   return redis;
 }
 
-/** The URL with any password replaced, for logs and error messages. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    // Not a URL we can parse: say nothing about it rather than risk echoing a secret.
-    return "redis://<unparseable>";
-  }
-}
-
 /** Resolves once the connection is ready; rejects after `timeoutMs` or when it ends for good. */
 export function waitForRedis(redis: Redis, timeoutMs = 2000): Promise<void> {
   if (redis.status === "ready") return Promise.resolve();

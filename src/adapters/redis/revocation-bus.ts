@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { RevocationBus, RevocationListener } from "../../application/ports.js";
 import { closeRedis, createRedis, waitForRedis } from "./connection.js";
 
-export const REVOCATION_CHANNEL = "auth:v1:session-revoked";
+const REVOCATION_CHANNEL = "auth:v1:session-revoked";
 
 export interface RedisRevocationBusOptions {
   /** Defaults to `auth:v1:session-revoked`; tests pass a unique one. */

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { status as Code } from "@grpc/grpc-js";
 import { MappedFailure } from "./errors.js";
 import type { Interceptor } from "./types.js";
 
@@ -21,20 +22,10 @@ export const loggingInterceptor: Interceptor = async (ctx, next) => {
   } catch (error) {
     if (error instanceof MappedFailure) {
       const { mapped } = error;
-      ctx.log[mapped.logLevel]({ ...fields(), code: codeName(mapped.code), reason: mapped.reason }, "rpc");
+      ctx.log[mapped.logLevel]({ ...fields(), code: Code[mapped.code], reason: mapped.reason }, "rpc");
     } else {
       ctx.log.error({ ...fields(), code: "UNKNOWN" }, "rpc");
     }
     throw error;
   }
 };
-
-const NAMES = [
-  "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-  "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-  "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
-];
-
-export function codeName(code: number): string {
-  return NAMES[code] ?? String(code);
-}

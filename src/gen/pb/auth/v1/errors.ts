@@ -51,7 +51,7 @@ export enum ErrorReason {
   MESSAGE_TOO_LARGE = 16,
   /** SERVICE_UNAVAILABLE - UNAVAILABLE: a dependency (database, cache) is down or its breaker is open; retry later. */
   SERVICE_UNAVAILABLE = 17,
-  /** DEADLINE_EXCEEDED - DEADLINE_EXCEEDED: the call ran out of time; nothing was written. */
+  /** DEADLINE_EXCEEDED - DEADLINE_EXCEEDED: the call ran out of time; whether a write took effect is unknown. */
   DEADLINE_EXCEEDED = 18,
   /** INTERNAL_ERROR - INTERNAL: an unexpected fault; metadata carries the request id, nothing else. */
   INTERNAL_ERROR = 19,

@@ -1,87 +1,26 @@
 /**
- * Dependency faults (security.md 32, 35, 36), through a TCP proxy in front of the shared
- * PostgreSQL / Redis so only the server under test sees the outage or the slowness.
+ * Database faults (security.md 32, 35), through a TCP proxy in front of the shared PostgreSQL
+ * so only the server under test sees the outage or the slowness.
  *
  * - 35: PostgreSQL down → UNAVAILABLE (retryable), fast once the breaker opens, no token,
  *   NOT_SERVING, and recovery without a restart.
  * - 32: a 50 ms deadline against a slowed database → DEADLINE_EXCEEDED and all or nothing of
  *   the registration in the database, never part of it.
- * - 36: Redis down → a revocation still holds on every instance (the cache is bypassed while
- *   the bus is unhealthy), the per-account lockout still holds (insurance limiter), and
- *   Register/Login keep working; Redis back → revocations propagate again within 1 s.
  */
 import { status } from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyPostgresDatabase, databaseKinds } from "./support/database.js";
 import { PASSWORD, registerUser, uniqueName } from "./support/fixtures.js";
-import { call, failure, type Clients, type DecodedError } from "./support/grpc.js";
+import { call, failure } from "./support/grpc.js";
+import { waitUntil } from "./support/net.js";
 import { healthCheck } from "./support/operators.js";
-import { redisUrlForTests, uniqueTestId } from "./support/redis.js";
+import { uniqueTestId } from "./support/redis.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
+import { targetOf, cleanup, timed, login, validate, expectUnavailable } from "./support/faults.js";
 
 const hasPostgres = (await databaseKinds()).includes("postgres");
-const redisUrl = await redisUrlForTests();
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value other than undefined; throws after `timeoutMs`. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, stepMs = 50): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (performance.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms${last === undefined ? "" : ` (last error: ${String(last)})`}`);
-    }
-    await sleep(stepMs);
-  }
-}
-
-function targetOf(url: string, defaultPort: number): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname || "127.0.0.1", port: Number(u.port || defaultPort) };
-}
-
-/** Runs cleanups in order; every one runs even when an earlier one throws. */
-async function cleanup(...steps: Array<(() => Promise<unknown>) | undefined>): Promise<void> {
-  const errors: unknown[] = [];
-  for (const step of steps) {
-    try {
-      await step?.();
-    } catch (error) {
-      errors.push(error);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-}
-
-async function timed<T>(promise: Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await promise;
-  return { value, ms: performance.now() - started };
-}
-
-function login(clients: Clients, identifier: string, password = PASSWORD) {
-  return call(clients.auth, clients.auth.login, { identifier, password, otpCode: "", deviceName: "faults" });
-}
-
-function validate(clients: Clients, accessToken: string) {
-  return call(clients.auth, clients.auth.validateToken, { accessToken });
-}
-
-function expectUnavailable(e: DecodedError): void {
-  expect(e.code).toBe(status.UNAVAILABLE);
-  expect(e.reason).toBe("SERVICE_UNAVAILABLE");
-  expect(e.domain).toBe("auth.v1");
-  expect(e.retryDelaySeconds).toBeGreaterThanOrEqual(1);
-}
 
 describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", () => {
   let scratch: { url: string; drop(): Promise<void> } | undefined;
@@ -205,12 +144,12 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
           { deadlineMs: 50, metadata: { "x-request-id": requestId } },
         ),
       );
-      await eventually(`server answered ${requestId}`, async () => (answered(s, requestId) ? true : undefined), 5000, 5);
+      await waitUntil(() => answered(s, requestId) !== undefined, 5000, 5, `server answered ${requestId}`);
       proxy!.setLatency(0, "both");
       proxy!.release();
       return e;
     });
-    await eventually(`in-flight work of ${requestId} settled`, settled, 5000, 25);
+    await waitUntil(settled, 5000, 25, `in-flight work of ${requestId} settled`);
     const after = await totals();
     return {
       client,
@@ -224,6 +163,9 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
     const s = server!;
     const { auth } = s.clients;
     const user = await registerUser(s.clients);
+    // Register sends its verification code in the background; let it land first, or its
+    // database calls during the outage would count toward the breaker too.
+    await waitUntil(() => s.app.outbox.latest(user.email) !== undefined, 5000);
     expect(await healthCheck(s.port, "")).toBe("SERVING");
     const sessionsBefore = await countSessions(user.user!.id);
 
@@ -260,7 +202,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
       expectUnavailable(await failure(registerUser(s.clients)));
 
       // The health monitor (every 2 s) takes the instance out of rotation.
-      await eventually("NOT_SERVING", async () => ((await healthCheck(s.port, "")) === "NOT_SERVING" ? true : undefined), 3500, 100);
+      await waitUntil(async () => (await healthCheck(s.port, "")) === "NOT_SERVING", 3500, 100, "NOT_SERVING");
       expect(performance.now() - downAt).toBeLessThan(3500);
       expect(await healthCheck(s.port, "auth.v1.AuthService")).toBe("NOT_SERVING");
 
@@ -269,9 +211,8 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
 
       const upAt = performance.now();
       proxy!.up();
-      await eventually("SERVING again", async () => ((await healthCheck(s.port, "")) === "SERVING" ? true : undefined), 5000, 100);
-      const recovered = await eventually(
-        "Login works again",
+      await waitUntil(async () => (await healthCheck(s.port, "")) === "SERVING", 5000, 100, "SERVING again");
+      const recovered = await waitUntil(
         async () => {
           try {
             return await login(s.clients, user.username);
@@ -283,6 +224,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
         },
         6000,
         100,
+        "Login works again",
       );
       expect(performance.now() - upAt).toBeLessThan(6000);
       expect((await validate(s.clients, recovered.tokens!.accessToken)).sessionId).toBe(recovered.session!.id);
@@ -312,7 +254,7 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
 
   it("32: a 50 ms deadline against a slowed database → DEADLINE_EXCEEDED, and all of the registration or none of it", async () => {
     const s = server!;
-    await eventually("the service answers", () => registerUser(s.clients), 6000, 100);
+    await waitUntil(() => registerUser(s.clients), 6000, 100, "the service answers");
     // From far too slow for the server's own 300 ms budget down to barely slow: depending on
     // where the budget runs out, the registration rolls back or commits after the client left.
     const outcomes: string[] = [];
@@ -335,148 +277,12 @@ describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy (security.md 32, 35)", 
   // COMMITs (its own timeout counts from after BEGIN, so it has not expired yet).
   it("32: a registration the server answered UNAVAILABLE is not committed afterwards", async () => {
     const s = server!;
-    await eventually("the service answers", () => registerUser(s.clients), 6000, 100);
+    await waitUntil(() => registerUser(s.clients), 6000, 100, "the service answers");
     // 200 ms per answer: BEGIN alone takes 200 ms, the budget runs out in the first INSERT.
     const r = await registerAgainstSlowDatabase(s, 200, "budget");
     expect(r.client.code).toBe(status.DEADLINE_EXCEEDED);
     expect(r.server.reason).toBe("SERVICE_UNAVAILABLE");
     expect(r.written, "rolled back, as the server said").toEqual([0, 0, 0, 0]);
     expect(r.delta).toEqual([0, 0, 0, 0]);
-  });
-});
-
-describe.skipIf(!hasPostgres || !redisUrl)("Redis behind a proxy, two instances (security.md 36)", () => {
-  let scratch: { url: string; drop(): Promise<void> } | undefined;
-  let proxy: TcpProxy | undefined;
-  let a: TestServer | undefined;
-  let b: TestServer | undefined;
-  let sql: pg.Client | undefined;
-  const brokenBroadcasts = (s: TestServer) => s.logs.filter((l) => l.includes("revocation broadcast failed")).length;
-
-  beforeAll(async () => {
-    scratch = await createEmptyPostgresDatabase();
-    proxy = await startTcpProxy(targetOf(redisUrl!, 6379));
-    const env = {
-      DATABASE__URL: scratch.url,
-      REDIS__URL: proxy.rewriteUrl(redisUrl!),
-      // One prefix for both, so they share the revocation channel and the limiter keys.
-      REDIS__KEY_PREFIX: `${uniqueTestId("faults")}:`,
-    };
-    a = await startTestServer({ env });
-    // B trusts a cached "live" for a minute while its bus is healthy: a revocation can only
-    // reach it through the bus, or through the database once the bus is unhealthy.
-    b = await startTestServer({ env: { ...env, SESSION__STATUS_CACHE_MS: "60000" } });
-    sql = new pg.Client({ connectionString: scratch.url });
-    await sql.connect();
-  });
-
-  afterAll(async () => {
-    proxy?.up();
-    await cleanup(
-      () => sql?.end() ?? Promise.resolve(),
-      () => a?.close() ?? Promise.resolve(),
-      () => b?.close() ?? Promise.resolve(),
-      () => proxy?.close() ?? Promise.resolve(),
-      () => scratch?.drop() ?? Promise.resolve(),
-    );
-  });
-
-  it("36: Redis down → a session revoked on A never validates on B; lockout and Register/Login still work", async () => {
-    const A = a!;
-    const B = b!;
-    const user = await registerUser(A.clients);
-    const session = await login(A.clients, user.username);
-    const token = session.tokens!.accessToken;
-    // B now holds the session as live in its cache.
-    expect((await validate(B.clients, token)).sessionId).toBe(session.session!.id);
-
-    proxy!.down();
-    await eventually("A and B see Redis down", async () => {
-      const [pa, pb] = await Promise.all([A.app.probe(), B.app.probe()]);
-      return !pa.redis && !pb.redis ? true : undefined;
-    }, 5000, 50);
-
-    const broken = brokenBroadcasts(A);
-    // The publish fails; the logout does not.
-    await call(A.clients.auth, A.clients.auth.logout, { refreshToken: "" }, { bearer: token });
-    expect(brokenBroadcasts(A)).toBe(broken + 1);
-    for (const s of [B, A]) {
-      const e = await failure(validate(s.clients, token));
-      expect(e.code).toBe(status.UNAUTHENTICATED);
-      expect(e.reason).toBe("SESSION_REVOKED");
-    }
-    // …and never validates again, however often asked.
-    for (let i = 0; i < 3; i++) expect((await failure(validate(B.clients, token))).reason).toBe("SESSION_REVOKED");
-
-    // Register and Login still work on both (the limiters fall back to their insurance).
-    const other = await registerUser(B.clients);
-    expect((await login(A.clients, other.username)).tokens!.accessToken).not.toBe("");
-    expect((await login(B.clients, other.email)).tokens!.accessToken).not.toBe("");
-
-    // Ten failed logins on one instance lock the account there, right password or not.
-    for (let i = 0; i < 10; i++) {
-      const e = await failure(login(A.clients, other.username, `wrong password ${i}`));
-      expect(e.reason).toBe("INVALID_CREDENTIALS");
-    }
-    const locked = await failure(login(A.clients, other.username));
-    expect(locked.code).toBe(status.PERMISSION_DENIED);
-    expect(locked.reason).toBe("ACCOUNT_LOCKED");
-    expect(locked.retryDelaySeconds).toBeGreaterThanOrEqual(1);
-    expect(proxy!.isDown).toBe(true);
-  });
-
-  it("36: Redis back → B's bus is healthy again and revocations propagate within 1 s", async () => {
-    const A = a!;
-    const B = b!;
-    const user = await registerUser(A.clients);
-    proxy!.up();
-
-    // B's bus is healthy when B trusts its cached "live" again: a session revoked behind its
-    // back (straight in SQL, no broadcast) still validates on B from the cache.
-    await eventually(
-      "B's revocation bus healthy",
-      async () => {
-        const probe = await login(A.clients, user.username);
-        await validate(B.clients, probe.tokens!.accessToken);
-        await sql!.query("UPDATE sessions SET revoked_at = now(), revoked_reason = 'admin' WHERE id = $1", [probe.session!.id]);
-        try {
-          await validate(B.clients, probe.tokens!.accessToken);
-          return true;
-        } catch {
-          return undefined; // read from the database: the bus is not healthy yet
-        }
-      },
-      8000,
-      100,
-    );
-
-    // A revocation on A reaches B's cache through the bus within a second. A's publisher
-    // reconnects on its own schedule: a publish that failed is retried with a new session.
-    const elapsed = await eventually(
-      "a revocation propagated from A to B",
-      async () => {
-        const s = await login(A.clients, user.username);
-        const token = s.tokens!.accessToken;
-        await validate(B.clients, token); // cached as live on B
-        const broken = brokenBroadcasts(A);
-        await call(A.clients.auth, A.clients.auth.logout, { refreshToken: "" }, { bearer: token });
-        const revokedAt = performance.now();
-        if (brokenBroadcasts(A) !== broken) return undefined;
-        // Published: from here on there is no retry; B must refuse within the second.
-        while (performance.now() - revokedAt < 1000) {
-          try {
-            await validate(B.clients, token);
-          } catch (error) {
-            const e = await failure(Promise.reject(error));
-            return e.reason === "SESSION_REVOKED" ? performance.now() - revokedAt : Number.NaN;
-          }
-          await sleep(10);
-        }
-        return Number.POSITIVE_INFINITY;
-      },
-      8000,
-      100,
-    );
-    expect(elapsed).toBeLessThan(1000);
   });
 });

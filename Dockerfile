@@ -1,5 +1,10 @@
 # syntax=docker/dockerfile:1
-# auth-service: gRPC on 50051, the REST gateway and /healthz /readyz /metrics on 8080.
+# auth-service: gRPC on 50051, the REST gateway and /healthz /readyz on 8080, /metrics on the
+# operators' listener (9090, loopback unless SERVER__OPS_HOST opens it, as docker-compose.yml does).
+#
+# The image runs as production: it binds every interface, which the service allows only with
+# SERVER__ENVIRONMENT=production, and production refuses to start without CRYPTO__ENCRYPTION_KEY
+# (pass it at run time: `docker run -e CRYPTO__ENCRYPTION_KEY=... auth-service:local`).
 #
 #   docker build -t auth-service:local .
 #
@@ -19,9 +24,11 @@ RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 ENV NODE_ENV=production \
+    SERVER__ENVIRONMENT=production \
     SERVER__HOST=0.0.0.0 \
     SERVER__GRPC_PORT=50051 \
-    SERVER__HTTP_PORT=8080
+    SERVER__HTTP_PORT=8080 \
+    SERVER__OPS_PORT=9090
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json package-lock.json tsconfig.json ./
 COPY --chown=node:node prisma ./prisma

@@ -5,6 +5,7 @@
  * never echoing its value (it may be a secret).
  */
 import { z } from "zod";
+import { isLoopbackHost } from "./domain/network.js";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z
@@ -35,9 +36,16 @@ const optionalSecret = (min: number) =>
 const schema = z.object({
   server: z
     .object({
-      host: z.string().min(1).default("0.0.0.0"),
+      /**
+       * Loopback by default: a deployment binds a reachable address on purpose, and outside
+       * production it may not (see the loopback rule in loadConfig).
+       */
+      host: z.string().min(1).default("127.0.0.1"),
       grpcPort: int(0, 65535).default(50051),
       httpPort: int(0, 65535).default(8080),
+      /** The operators' listener (/metrics): its own address, loopback unless opened on purpose. */
+      opsHost: z.string().min(1).default("127.0.0.1"),
+      opsPort: int(0, 65535).default(9090),
       environment: z.enum(["development", "test", "production"]).default("development"),
       allowedOrigins: list.default([]),
       /** Clients whose X-Forwarded-For is believed (the gateway or Envoy). */
@@ -100,6 +108,10 @@ const schema = z.object({
       maxFailedLogins: int(1, 100).default(10),
       lockoutMinutes: int(1, 24 * 60).default(15),
       ipAttemptsPerMinute: int(1, 1_000_000).default(60),
+      /** A sensitive change needs a login or Reauthenticate on the session within this window. */
+      reauthMaxAgeMinutes: int(1, 24 * 60).default(10),
+      /** Security notices and "no account" messages per destination and kind per day. */
+      noticesPerDay: int(1, 1000).default(5),
       requireVerifiedContact: bool.default(false),
     })
     .prefault({}),
@@ -183,6 +195,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (environment === "production" && raw("crypto", "encryptionKey") === undefined) {
     problems.push("CRYPTO__ENCRYPTION_KEY: is required in production (signing keys are stored encrypted)");
+  }
+  // Safe by construction: development logs every one-time code and may keep keys unsealed, so
+  // only production (which demands the encryption key) may bind an address others can reach.
+  // A deployment that forgets SERVER__ENVIRONMENT fails here instead of running open.
+  if (environment !== "production") {
+    const binds: [string, string, string][] = [
+      ["SERVER__HOST", raw("server", "host") ?? "127.0.0.1", "the gRPC and REST ports"],
+      ["SERVER__OPS_HOST", raw("server", "opsHost") ?? "127.0.0.1", "the operators' listener"],
+    ];
+    for (const [name, host, what] of binds) {
+      if (!isLoopbackHost(host)) {
+        problems.push(
+          `${name}: ${what} may bind only a loopback address (127.0.0.1, ::1, localhost) outside production; ` +
+            "to serve other hosts set SERVER__ENVIRONMENT=production (which requires CRYPTO__ENCRYPTION_KEY)",
+        );
+      }
+    }
   }
   const origins = raw("server", "allowedOrigins") ?? "";
   if (origins.split(/[,\[\]"\s]+/).includes("*")) {

@@ -4,7 +4,7 @@
  */
 import type { Server } from "@grpc/grpc-js";
 import type { DestinationStream } from "pino";
-import type { AttemptLimiter, Clock, Random, RevocationBus } from "./application/ports.js";
+import type { AttemptLimiter, Clock, PasswordHasher, Random, RevocationBus, UnitOfWork } from "./application/ports.js";
 import { SessionRevoker } from "./application/session-revoker.js";
 import { SessionStatusCache } from "./application/session-status.js";
 import { createUseCases, type UseCases } from "./application/use-cases.js";
@@ -27,12 +27,14 @@ import { errorsInterceptor } from "./adapters/grpc/interceptors/errors.js";
 import { loggingInterceptor } from "./adapters/grpc/interceptors/logging.js";
 import { metricsInterceptor } from "./adapters/grpc/interceptors/metrics.js";
 import { readDescriptorSet } from "./adapters/grpc/descriptors.js";
+import { readAccessTable } from "./adapters/grpc/access-table.js";
 import { loadApi } from "./adapters/http/http-rules.js";
 import { loopbackTarget } from "./adapters/http/loopback.js";
 import { HealthMonitor, type Readiness } from "./adapters/grpc/health-monitor.js";
 import { HttpGateway } from "./adapters/http/server.js";
+import { OpsListener } from "./adapters/http/ops-listener.js";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { authPolicyOf, bindServer, createGrpcServer, drainServer, HealthReporter } from "./adapters/grpc/server.js";
+import { bindServer, createGrpcServer, drainServer, HealthReporter } from "./adapters/grpc/server.js";
 import { InflightCalls } from "./adapters/grpc/inflight.js";
 import { makeUnary } from "./adapters/grpc/unary.js";
 import { createLogger, type Logger } from "./adapters/logging/logger.js";
@@ -40,7 +42,7 @@ import { MemoryRevocationBus } from "./adapters/memory/revocation-bus.js";
 import { openDatabase, type Database } from "./adapters/prisma/client.js";
 import { PrismaSigningKeyRepository } from "./adapters/prisma/signing-key-repository.js";
 import { PrismaUnitOfWork } from "./adapters/prisma/unit-of-work.js";
-import { memoryAttemptLimiter, redisAttemptLimiter } from "./adapters/rate-limit/attempt-limiter.js";
+import { ClockWindowLimiter, memoryAttemptLimiter, redisAttemptLimiter } from "./adapters/rate-limit/attempt-limiter.js";
 import { closeRedis, createRedis, pingRedis } from "./adapters/redis/connection.js";
 import { redactUrl } from "./adapters/redact-url.js";
 import { RedisRevocationBus } from "./adapters/redis/revocation-bus.js";
@@ -52,6 +54,13 @@ export interface AppOptions {
   random?: Random;
   /** Where logs go (tests capture them); stdout by default. */
   logDestination?: DestinationStream;
+  /**
+   * Test seams: wrap the password hasher (count its checks) or the unit of work (hold a use case
+   * between its credential check and its transaction, to prove the race is closed). main.ts
+   * never sets them.
+   */
+  wrapHasher?: (hasher: PasswordHasher) => PasswordHasher;
+  wrapUnitOfWork?: (uow: UnitOfWork) => UnitOfWork;
 }
 
 export interface App {
@@ -62,8 +71,11 @@ export interface App {
   keyRing: KeyRing | null;
   /** Development outbox: every message not sent through a real provider. */
   outbox: Notifiers["outbox"];
-  /** Binds the gRPC and REST gateway ports (0 picks a free one) and starts health monitoring. */
-  start(): Promise<{ grpcPort: number; httpPort: number }>;
+  /**
+   * Binds the gRPC and REST gateway ports and the operators' listener (/metrics), 0 picking a
+   * free port, and starts health monitoring.
+   */
+  start(): Promise<{ grpcPort: number; httpPort: number; opsPort: number }>;
   /** NOT_SERVING, drain REST requests then gRPC calls (new ones get UNAVAILABLE), close pools. */
   shutdown(): Promise<void>;
   /** Whether each dependency answers now: a fresh probe (/readyz reads the monitor's last one). */
@@ -88,7 +100,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     halfOpenAfterMs: 2000,
     onStateChange: (state) => logger.warn({ dependency: "database", breaker: state }, "circuit breaker"),
   });
-  const uow = guardedUnitOfWork(new PrismaUnitOfWork(db.prisma, { transactionTimeoutMs: config.database.timeoutMs }), dbPolicy);
+  const guardedUow = guardedUnitOfWork(new PrismaUnitOfWork(db.prisma, { transactionTimeoutMs: config.database.timeoutMs }), dbPolicy);
+
+  const uow = options.wrapUnitOfWork ? options.wrapUnitOfWork(guardedUow) : guardedUow;
 
   let redis: Redis | null = null;
   let bus: RevocationBus;
@@ -110,6 +124,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     bus = new MemoryRevocationBus();
     limiter = (o) => memoryAttemptLimiter(o);
   }
+
+  const clockedLimiter = (name: string, points: number, windowSeconds: number): AttemptLimiter =>
+    // The store keeps each bucket two windows: it is read as the previous window for one more.
+    new ClockWindowLimiter(limiter({ keyPrefix: `${config.redis.keyPrefix}${name}`, points, durationSeconds: 2 * windowSeconds }), clock, points, windowSeconds);
 
   const box = config.crypto.encryptionKey ? new SecretBox(config.crypto.encryptionKey) : null;
   const accessTokenTtlSeconds = config.jwt.accessTokenExpireMinutes * 60;
@@ -160,13 +178,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   );
 
-  const hasher = new Argon2Hasher({
+  const argon2 = new Argon2Hasher({
     memoryCost: config.crypto.argon2MemoryKib,
     timeCost: config.crypto.argon2Iterations,
     parallelism: config.crypto.argon2Parallelism,
     pepper: config.crypto.passwordSalt,
   });
-  await hasher.warmUp();
+  await argon2.warmUp();
+  const hasher = options.wrapHasher ? options.wrapHasher(argon2) : argon2;
   const useCases = createUseCases(
     {
       uow,
@@ -176,11 +195,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       hasher,
       passwordPolicy: new PasswordPolicy(config.password, commonPasswordCheck()),
       tokens,
-      loginFailures: limiter({
-        keyPrefix: `${config.redis.keyPrefix}login-failures`,
-        points: config.auth.maxFailedLogins,
-        durationSeconds: config.auth.lockoutMinutes * 60,
-      }),
+      // Windows on the injected clock (ClockWindowLimiter): a lock ends when its window does.
+      loginFailures: clockedLimiter("login-failures", config.auth.maxFailedLogins, config.auth.lockoutMinutes * 60),
+      // Past the lock nothing is checked; this only bounds the audit rows failures can write.
+      failureAudits: clockedLimiter("failure-audits", config.auth.maxFailedLogins * 3, config.auth.lockoutMinutes * 60),
+      // Per UTC day.
+      notices: clockedLimiter("notices", config.auth.noticesPerDay, 86_400),
       ipAttempts: limiter({ keyPrefix: `${config.redis.keyPrefix}ip-attempts`, points: config.auth.ipAttemptsPerMinute, durationSeconds: 60 }),
       sessionStatus,
       revoker,
@@ -189,6 +209,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         sessionMaxLifetimeSeconds: config.session.maxLifetimeDays * 86_400,
         refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
         maxPasswordLength: config.password.maxLength,
+        lockoutSeconds: config.auth.lockoutMinutes * 60,
+        reauthMaxAgeSeconds: config.auth.reauthMaxAgeMinutes * 60,
         requireVerifiedContact: config.auth.requireVerifiedContact,
         otp: {
           ttlSeconds: config.otp.expireMinutes * 60,
@@ -211,15 +233,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Lets the gRPC side believe the client IP and user agent our own REST gateway forwards,
   // and nobody else's (adapters/grpc/call-context.ts). New at every start, never logged.
   const gatewaySecret = randomBytes(32).toString("base64url");
+  // Read once: reflection, the access rules and the REST gateway all work from these bytes.
+  const descriptorSet = readDescriptorSet();
   const unary = makeUnary({
     inflight,
     logger,
     trustedProxies: new Set(config.server.trustedProxies),
     gatewaySecret,
-    interceptors: [metricsInterceptor(metrics), loggingInterceptor, errorsInterceptor, authInterceptor(useCases.validateToken, authPolicyOf)],
+    interceptors: [
+      metricsInterceptor(metrics),
+      loggingInterceptor,
+      errorsInterceptor,
+      authInterceptor(useCases.validateToken, useCases.requireFreshAuthentication, readAccessTable(descriptorSet)),
+    ],
   });
-  // Read once: reflection and the REST gateway both work from these bytes.
-  const descriptorSet = readDescriptorSet();
   const server: Server = createGrpcServer({ useCases, unary, health, maxMessageBytes: config.server.maxMessageBytes, descriptorSet });
 
   const probe = async (): Promise<Readiness> => {
@@ -240,6 +267,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ready: () => monitor.last(),
     metrics,
   });
+  // /metrics only, on its own address (loopback by default): never beside the public API.
+  const opsListener = new OpsListener(metrics);
 
   let keyReload: NodeJS.Timeout | null = null;
 
@@ -254,6 +283,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     async start() {
       const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
       const httpPort = await gateway.listen(config.server.host, config.server.httpPort, loopbackTarget(config.server.host, grpcPort));
+      const opsPort = await opsListener.listen(config.server.opsHost, config.server.opsPort);
       await monitor.start();
       // Another instance (or `npm run keys:rotate`) may have rotated the signing key: start
       // signing with it within a minute. Unknown kids met while verifying reload sooner.
@@ -262,7 +292,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         keyReload = setInterval(() => ring.reload().catch((e: unknown) => logger.warn({ err: String(e) }, "key reload failed")), 60_000);
         keyReload.unref();
       }
-      return { grpcPort, httpPort };
+      return { grpcPort, httpPort, opsPort };
     },
     async shutdown() {
       monitor.stop();
@@ -273,6 +303,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // server for that), then gRPC, within the same drain budget.
       await gateway.close(deadline);
       await drainServer(server, inflight, deadline);
+      // Last of the listeners: metrics stay readable while the others drain.
+      await opsListener.close();
       await sessionStatus.stop();
       notifiers.close();
       await bus.close();

@@ -15,8 +15,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
-  const { grpcPort, httpPort } = await app.start();
-  app.logger.info({ grpcPort, httpPort, host: config.server.host, environment: config.server.environment }, "auth-service listening");
+  const { grpcPort, httpPort, opsPort } = await app.start();
+  app.logger.info(
+    { grpcPort, httpPort, host: config.server.host, opsPort, opsHost: config.server.opsHost, environment: config.server.environment },
+    "auth-service listening",
+  );
 
   let shuttingDown = false;
   const stop = (signal: string) => {

@@ -131,7 +131,7 @@ describe("sessions", () => {
     const reg = await registerUser(server.clients);
     const other = await call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "phone" });
     const bearer = reg.tokens!.accessToken;
-    const list = await call(sessions, sessions.listSessions, {}, { bearer });
+    const list = await call(sessions, sessions.listSessions, { pageSize: 0, pageToken: "" }, { bearer });
     expect(list.sessions.map((s) => s.id).sort()).toEqual([reg.session!.id, other.session!.id].sort());
     expect(list.sessions.find((s) => s.current)?.id).toBe(reg.session!.id);
     expect(list.sessions[0]!.ipAddress).toBe("127.0.0.1");
@@ -145,7 +145,7 @@ describe("sessions", () => {
 
     await call(sessions, sessions.revokeSession, { sessionId: other.session!.id }, { bearer });
     expect((await failure(call(auth, auth.validateToken, { accessToken: other.tokens!.accessToken }))).reason).toBe("SESSION_REVOKED");
-    const after = await call(sessions, sessions.listSessions, {}, { bearer });
+    const after = await call(sessions, sessions.listSessions, { pageSize: 0, pageToken: "" }, { bearer });
     expect(after.sessions.map((s) => s.id)).toEqual([reg.session!.id]);
   });
 
@@ -165,8 +165,8 @@ describe("sessions", () => {
 
   it("requires a bearer token", async () => {
     const { sessions } = server.clients;
-    expect((await failure(call(sessions, sessions.listSessions, {}))).reason).toBe("AUTHENTICATION_REQUIRED");
-    expect((await failure(call(sessions, sessions.listSessions, {}, { bearer: "not.a.jwt" }))).reason).toBe("TOKEN_INVALID");
+    expect((await failure(call(sessions, sessions.listSessions, { pageSize: 0, pageToken: "" }))).reason).toBe("AUTHENTICATION_REQUIRED");
+    expect((await failure(call(sessions, sessions.listSessions, { pageSize: 0, pageToken: "" }, { bearer: "not.a.jwt" }))).reason).toBe("TOKEN_INVALID");
   });
 });
 

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DESCRIPTOR_SET_PATH, readDescriptorSet } from "../src/adapters/grpc/descriptors.js";
 import { loadApi } from "../src/adapters/http/http-rules.js";
-import { loadConfig } from "../src/config.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { isLoopbackHost } from "../src/domain/network.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -52,6 +53,11 @@ const filterNamed = (name: string): Any => [...walk(envoy)].find((o) => o.name =
 const transcoder = () => filterNamed("envoy.filters.http.grpc_json_transcoder")?.typed_config;
 const cluster = (): Any => envoy.static_resources.clusters.find((c: Any) => c.name === "auth_service");
 const appEnv = (): Record<string, string> => compose.services["auth-service"].environment;
+/** The Dockerfile's ENV variables. */
+const dockerEnv = (): Record<string, string> =>
+  Object.fromEntries(
+    dockerfile.filter((i) => i.op === "ENV").flatMap((i) => [...i.args.matchAll(/([A-Z0-9_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
+  );
 
 /** Compose's `${VAR:-default}` / `${VAR:?message}`: the default, or a stand-in secret. */
 function interpolate(value: string): string {
@@ -149,6 +155,19 @@ describe("ports", () => {
     expect([defaults.server.grpcPort, defaults.server.httpPort]).toEqual([grpcPort, httpPort]);
   });
 
+  it("the operators' listener has its own port: the same everywhere, exposed on the backend only, never routed by Envoy", () => {
+    const env = appEnv();
+    const opsPort = Number(env.SERVER__OPS_PORT);
+    expect(opsPort).toBe(loadConfig({}).server.opsPort);
+    expect(opsPort).not.toBe(Number(env.SERVER__HTTP_PORT));
+    expect(Number(dockerEnv().SERVER__OPS_PORT)).toBe(opsPort);
+    expect(compose.services["auth-service"].expose).toContain(String(opsPort));
+    const ports = [...walk(envoy)].filter((o) => typeof o.port_value === "number").map((o) => o.port_value);
+    expect(ports).not.toContain(opsPort);
+    // The image keeps it on loopback unless a deployment opens it, as compose does for its network.
+    expect(dockerEnv().SERVER__OPS_HOST).toBeUndefined();
+  });
+
   it("the service believes X-Forwarded-For only from Envoy's fixed address", () => {
     const envoyIp = compose.services.envoy.networks.backend.ipv4_address;
     expect(loadConfig({ SERVER__TRUSTED_PROXIES: appEnv().SERVER__TRUSTED_PROXIES }).server.trustedProxies).toEqual([envoyIp]);
@@ -160,10 +179,8 @@ describe("ports", () => {
 describe("compose and Dockerfile", () => {
   it("sets only variables src/config.ts knows, with values it accepts", () => {
     const sets: Record<string, string>[] = [compose.services["auth-service"].environment, compose.services.migrate.environment];
-    const dockerEnv = Object.fromEntries(
-      dockerfile.filter((i) => i.op === "ENV").flatMap((i) => [...i.args.matchAll(/([A-Z0-9_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
-    );
-    sets.push(dockerEnv);
+    // The image's production settings need the encryption key, which is given at run time.
+    sets.push({ ...dockerEnv(), CRYPTO__ENCRYPTION_KEY: "${CRYPTO__ENCRYPTION_KEY:?given at run time}" });
     for (const set of sets) {
       const env = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, interpolate(String(v))]));
       const config = loadConfig(env) as unknown as Record<string, Record<string, unknown>>;
@@ -172,6 +189,31 @@ describe("compose and Dockerfile", () => {
         expect(config[section!]?.[field!], `${key} is not a setting of src/config.ts`).not.toBeUndefined();
       }
     }
+  });
+
+  it("bind every interface only as production, so a forgotten setting fails instead of running open", () => {
+    const sets: [string, Record<string, string>][] = [
+      ["compose auth-service", compose.services["auth-service"].environment],
+      ["compose migrate", compose.services.migrate.environment],
+      ["Dockerfile", dockerEnv()],
+    ];
+    for (const [name, set] of sets) {
+      const hosts = [set.SERVER__HOST ?? "127.0.0.1", set.SERVER__OPS_HOST ?? "127.0.0.1"];
+      if (hosts.some((h) => !isLoopbackHost(String(h)))) expect(set.SERVER__ENVIRONMENT, name).toBe("production");
+    }
+    expect(dockerEnv().SERVER__HOST).toBe("0.0.0.0");
+    // The image alone does not start: production wants the key that seals the signing keys.
+    let problems: string[] = [];
+    try {
+      loadConfig(dockerEnv());
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems.map((p) => p.split(":")[0])).toEqual(["CRYPTO__ENCRYPTION_KEY"]);
+    // And the same image with the environment forgotten refuses the wildcard bind.
+    const { SERVER__ENVIRONMENT: _dropped, ...forgotten } = dockerEnv();
+    expect(() => loadConfig(forgotten)).toThrow(/SERVER__HOST: .*SERVER__ENVIRONMENT=production/);
   });
 
   it("runs PostgreSQL, Redis, a one-shot migration, two replicas after it, and Envoy in front", () => {

@@ -11,7 +11,7 @@ import { createLogger } from "../src/adapters/logging/logger.js";
 import { createNotifier } from "../src/adapters/notify/create-notifier.js";
 import { OutboxNotifier, maskDestination } from "../src/adapters/notify/outbox-notifier.js";
 import { DependencyUnavailableError } from "../src/domain/errors.js";
-import type { Notification } from "../src/application/ports.js";
+import type { Notification, SecurityNotice, SecurityNotification } from "../src/application/ports.js";
 import { closedPort } from "./support/net.js";
 import { startSmsWebhook } from "./support/sms-webhook.js";
 import { startSmtpServer } from "./support/smtp.js";
@@ -32,6 +32,12 @@ function capture() {
 const expiresAt = new Date(Date.now() + 600_000);
 const email: Notification = { channel: "email", to: "alice.liddell@example.com", kind: "code", purpose: "login", code: "493027", expiresAt };
 const sms: Notification = { channel: "sms", to: "+4915112345678", kind: "code", purpose: "verify_contact", code: "781250", expiresAt };
+const at = new Date("2026-11-21T13:50:09.000Z");
+const NOTICES: SecurityNotice[] = ["account_locked", "email_changed", "phone_changed", "password_changed", "mfa_enabled", "mfa_disabled", "account_claimed"];
+const emailNotice = (notice: SecurityNotice): SecurityNotification => ({ channel: "email", to: email.to, kind: "notice", notice, at });
+const smsNotice = (notice: SecurityNotice): SecurityNotification => ({ channel: "sms", to: sms.to, kind: "notice", notice, at });
+/** A caller that spreads more into a notice than the port has: none of it may reach a log. */
+const sloppy = (n: SecurityNotification) => ({ ...n, code: "640231", newEmail: "mallory@evil.example", newPhone: "+4917699999999" }) as Notification;
 
 describe("outbox logging", () => {
   it("never logs the code or the full destination without revealCodes", async () => {
@@ -62,6 +68,46 @@ describe("outbox logging", () => {
     const log = capture();
     await new OutboxNotifier(log.logger, { revealCodes: true, clock }).send({ ...email, kind: "no_account", code: "111222" });
     expect(log.text()).not.toContain("111222");
+  });
+
+  it.each([false, true])("logs a security notice by kind, notice and time only (revealCodes: %s): no code, no destination, no text", async (revealCodes) => {
+    const log = capture();
+    const outbox = new OutboxNotifier(log.logger, { revealCodes, clock });
+    for (const notice of NOTICES) {
+      await outbox.send(sloppy(emailNotice(notice)));
+      await outbox.send(sloppy(smsNotice(notice)));
+    }
+
+    const text = log.text();
+    for (const secret of ["640231", "mallory", "evil.example", "99999999", email.to, sms.to, "alice.liddell", "12345678"]) expect(text).not.toContain(secret);
+    expect(text).not.toMatch(/reset your password|was changed|was locked/); // the message text stays out of the log
+    const entries = log.entries();
+    expect(entries).toHaveLength(2 * NOTICES.length);
+    NOTICES.forEach((notice, i) => {
+      expect(entries[2 * i]?.notification).toEqual({ channel: "email", to: "a***@example.com", kind: "notice", notice, at: "2026-11-21T13:50:09.000Z" });
+      expect(entries[2 * i + 1]?.notification).toEqual({ channel: "sms", to: "+49*******5678", kind: "notice", notice, at: "2026-11-21T13:50:09.000Z" });
+    });
+  });
+
+  it("keeps a notice field by field: what was rendered, nothing a caller slipped in", async () => {
+    const outbox = new OutboxNotifier(capture().logger, { revealCodes: true, productName: "Acme", clock });
+    await outbox.send(sloppy(emailNotice("email_changed")));
+    const kept = outbox.latest(email.to);
+    expect(kept).toEqual({
+      channel: "email",
+      to: email.to,
+      kind: "notice",
+      notice: "email_changed",
+      at,
+      subject: "Acme: email address changed",
+      body: expect.stringContaining("The email address of your account was changed.") as unknown as string,
+      queuedAt: expect.any(Date) as unknown as Date,
+    });
+    expect(kept?.code).toBeUndefined();
+    expect(kept?.body).not.toContain("mallory");
+    // Copies: changing what a read returned does not change the outbox.
+    kept?.at?.setTime(0);
+    expect(outbox.latest(email.to)?.at).toEqual(at);
   });
 
   it("keeps the last messages only, newest wins", async () => {
@@ -99,6 +145,44 @@ describe("createNotifier", () => {
     expect(log.text()).not.toContain(email.code);
   });
 
+  it("routes security notices to the outbox by default, and warns that they reach nobody", async () => {
+    const log = capture();
+    const { notifier, outbox } = createNotifier({ from: "x@example.com", revealCodes: false, mailTimeoutMs: 500, smsTimeoutMs: 500, productName: "Acme", clock }, log.logger);
+    await notifier.send(emailNotice("account_locked"));
+    await notifier.send(smsNotice("mfa_disabled"));
+    expect(outbox.messages().map((m) => [m.channel, m.kind, m.notice])).toEqual([
+      ["email", "notice", "account_locked"],
+      ["sms", "notice", "mfa_disabled"],
+    ]);
+    expect(log.text()).toMatch(/security notices stay in the in-memory outbox and reach nobody/);
+    for (const secret of [email.to, sms.to]) expect(log.text()).not.toContain(secret);
+  });
+
+  it("delivers notices through real SMTP and webhook peers, and the log holds neither destination nor token", async () => {
+    const [smtp, webhook] = await Promise.all([startSmtpServer(), startSmsWebhook()]);
+    const log = capture();
+    const { notifier, outbox, close } = createNotifier(
+      { smtpUrl: smtp.url, from: "x@example.com", smsWebhookUrl: webhook.url, smsWebhookToken: "webhook-secret-token", revealCodes: true, mailTimeoutMs: 2_000, smsTimeoutMs: 2_000, productName: "Acme", clock },
+      log.logger,
+    );
+    try {
+      await notifier.send(sloppy(emailNotice("password_changed")));
+      await notifier.send(sloppy(smsNotice("phone_changed")));
+      const [mail, text] = await Promise.all([smtp.waitForMail(email.to), webhook.waitForSms(sms.to)]);
+      expect(mail.subject).toBe("Acme: password changed");
+      expect(mail.text).toContain("The password of your account was changed.");
+      expect(text).toMatchObject({ purpose: "notice:phone_changed", authorization: "Bearer webhook-secret-token" });
+      expect(text.body).toContain("The phone number of your account was changed.");
+      for (const part of [mail.subject, mail.text, mail.html, text.body]) expect(part).not.toMatch(/640231|mallory|99999999/);
+      expect(outbox.messages()).toEqual([]); // real providers: nothing left in the outbox
+      const logged = log.text();
+      for (const secret of ["webhook-secret-token", email.to, sms.to, "640231", "mallory"]) expect(logged).not.toContain(secret);
+    } finally {
+      close();
+      await Promise.all([smtp.stop(), webhook.stop()]);
+    }
+  });
+
   it("wraps configured providers: an unreachable one answers DependencyUnavailableError, secrets stay out of the log", async () => {
     const log = capture();
     const port = await closedPort();
@@ -120,6 +204,8 @@ describe("createNotifier", () => {
     try {
       await expect(notifier.send(email)).rejects.toMatchObject({ name: "DependencyUnavailableError", dependency: "smtp" });
       await expect(notifier.send(sms)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(notifier.send(emailNotice("account_claimed"))).rejects.toMatchObject({ name: "DependencyUnavailableError", dependency: "smtp" });
+      await expect(notifier.send(smsNotice("account_claimed"))).rejects.toMatchObject({ name: "DependencyUnavailableError", dependency: "sms-webhook" });
       expect(outbox.messages()).toEqual([]); // a provider outage never falls back to the outbox
       const text = log.text();
       for (const secret of ["smtp-password", "webhook-secret-token", email.code!, sms.code!]) expect(text).not.toContain(secret);

@@ -1,14 +1,29 @@
 import { DomainError, Violations } from "../domain/errors.js";
-import { normalizePassword } from "../domain/password-policy.js";
 import { auditRecord } from "./audit.js";
+import { accountKey, beginCredentialCheck, checkCurrentPassword, contactsOf, credentialSucceeded } from "./credential-attempts.js";
 import type { CoreDeps } from "./deps.js";
 import { loadActiveUser } from "./get-me.js";
 import type { RequestContext } from "./ports.js";
+import { sendNotice } from "./security-notices.js";
 import type { Principal } from "./validate-token.js";
 
 export class ChangePassword {
   constructor(
-    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "hasher" | "passwordPolicy" | "revoker" | "settings">,
+    private readonly deps: Pick<
+      CoreDeps,
+      | "uow"
+      | "clock"
+      | "ids"
+      | "hasher"
+      | "passwordPolicy"
+      | "revoker"
+      | "settings"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+    >,
   ) {}
 
   /** Returns how many other sessions were revoked. */
@@ -30,21 +45,24 @@ export class ChangePassword {
       username: user.username,
       email: user.email ?? undefined,
     });
-    // The current password is required even with a valid token (ASVS 2.1.6): a stolen
-    // session must not be enough to take the account over.
-    const ok = user.passwordHash !== null && (await this.deps.hasher.verify(user.passwordHash, normalizePassword(input.currentPassword)));
-    if (!ok) {
-      await this.deps.uow.audit.record(
-        auditRecord(this.deps, ctx, { userId: user.id, type: "password.changed", outcome: "failure", sessionId: principal.sessionId }),
-      );
-      throw new DomainError("INVALID_CREDENTIALS", "The current password is wrong", {
-        fieldViolations: [{ field: "current_password", description: "does not match" }],
-      });
-    }
+    // The current password is required even with a valid token (ASVS 2.1.6), and its check
+    // shares the account's failure limit with logins (security.md 39).
+    const attempt = await beginCredentialCheck(this.deps, ctx, accountKey(user.id), { userId: user.id, type: "password.check_failed" });
+    await checkCurrentPassword(this.deps, ctx, attempt, user, input.currentPassword, {
+      field: "current_password",
+      sessionId: principal.sessionId,
+    });
+    await credentialSucceeded(this.deps, attempt);
     const passwordHash = await this.deps.hasher.hash(newPassword);
     const now = this.deps.clock.now();
     const revoked = await this.deps.uow.transaction(async (tx) => {
-      await tx.users.update(user.id, { passwordHash, updatedAt: now });
+      // Conditional: a concurrent change of the password (or deletion) wins, this one fails.
+      const updated = await tx.users.updateIf(
+        user.id,
+        { authVersion: user.authVersion, canSignIn: true },
+        { passwordHash, updatedAt: now, bumpAuthVersion: true },
+      );
+      if (!updated) throw new DomainError("INVALID_CREDENTIALS", "The current password is wrong");
       const revoked = await tx.sessions.revokeAllForUser(user.id, "password_changed", now, principal.sessionId);
       await tx.audit.record(
         auditRecord(this.deps, ctx, {
@@ -58,6 +76,7 @@ export class ChangePassword {
       return revoked;
     });
     await this.deps.revoker.announce(revoked);
+    void sendNotice(this.deps, contactsOf(user), "password_changed", now);
     return revoked.length;
   }
 }

@@ -15,7 +15,7 @@ export class DeleteMe {
     const user = await loadActiveUser(this.deps, principal);
     const now = this.deps.clock.now();
     const revoked = await this.deps.uow.transaction(async (tx) => {
-      await tx.users.update(user.id, { isActive: false, deletedAt: now, updatedAt: now });
+      await tx.users.update(user.id, { isActive: false, deletedAt: now, updatedAt: now, bumpAuthVersion: true });
       const revoked = await tx.sessions.revokeAllForUser(user.id, "account_deleted", now);
       await tx.audit.record(
         auditRecord(this.deps, ctx, {

@@ -28,8 +28,15 @@ export interface CoreDeps {
   hasher: PasswordHasher;
   passwordPolicy: PasswordPolicy;
   tokens: AccessTokenService;
-  /** Failed logins per account (lockout). */
+  /**
+   * Credential checks per account (or per unknown identifier): every password, second-factor
+   * and one-time code check counts here, and only a success clears it (credential-attempts.ts).
+   */
   loginFailures: AttemptLimiter;
+  /** Caps the failure audit rows one account (or identifier) can write per lockout window. */
+  failureAudits: AttemptLimiter;
+  /** Unsolicited messages (security notices, "no account" mails) per destination and kind per day. */
+  notices: AttemptLimiter;
   /** Unauthenticated attempts (login, register, refresh) per client IP. */
   ipAttempts: AttemptLimiter;
   sessionStatus: SessionStatusCache;

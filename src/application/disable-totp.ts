@@ -1,16 +1,35 @@
 import { DomainError, Violations } from "../domain/errors.js";
-import { normalizePassword } from "../domain/password-policy.js";
 import { auditRecord } from "./audit.js";
+import { accountKey, beginCredentialCheck, checkCurrentPassword, contactsOf, credentialSucceeded } from "./credential-attempts.js";
 import type { CoreDeps } from "./deps.js";
 import { loadActiveUser } from "./get-me.js";
 import type { RequestContext } from "./ports.js";
-import { verifySecondFactor } from "./second-factor.js";
+import { checkSecondFactor } from "./second-factor.js";
+import { sendNotice } from "./security-notices.js";
 import type { Principal } from "./validate-token.js";
 
-/** Turns the second factor off, proven by a current code (or recovery code) or the password. */
+/**
+ * Turns the second factor off, proven by a current code (or recovery code) or the password,
+ * inside the account's failure limit. Needs a fresh authentication (declared in the contract).
+ */
 export class DisableTotp {
   constructor(
-    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "hasher" | "settings">,
+    private readonly deps: Pick<
+      CoreDeps,
+      | "uow"
+      | "clock"
+      | "ids"
+      | "totp"
+      | "sealer"
+      | "codeHasher"
+      | "hasher"
+      | "settings"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+    >,
   ) {}
 
   async execute(input: { code: string; password: string }, principal: Principal, ctx: RequestContext): Promise<void> {
@@ -20,17 +39,24 @@ export class DisableTotp {
     violations.throwIfAny();
     const user = await loadActiveUser(this.deps, principal);
     if (!user.mfaEnabled) throw new DomainError("MFA_STATE_CONFLICT", "The second factor is not on");
+    const attempt = await beginCredentialCheck(this.deps, ctx, accountKey(user.id), { userId: user.id, type: "mfa.failed" });
     if (input.code.trim() !== "") {
-      await verifySecondFactor(this.deps, user, input.code);
+      await checkSecondFactor(this.deps, ctx, attempt, user, input.code, principal.sessionId);
     } else {
-      const ok = user.passwordHash !== null && (await this.deps.hasher.verify(user.passwordHash, normalizePassword(input.password)));
-      if (!ok) throw new DomainError("INVALID_CREDENTIALS", "The password is wrong");
+      await checkCurrentPassword(this.deps, ctx, attempt, user, input.password, { field: "password", sessionId: principal.sessionId });
     }
+    await credentialSucceeded(this.deps, attempt);
     const now = this.deps.clock.now();
     await this.deps.uow.transaction(async (tx) => {
-      await tx.users.update(user.id, { mfaEnabled: false, totpSecretEnc: null, totpLastStep: null, updatedAt: now });
+      const updated = await tx.users.updateIf(
+        user.id,
+        { authVersion: user.authVersion, canSignIn: true },
+        { mfaEnabled: false, totpSecretEnc: null, totpLastStep: null, updatedAt: now, bumpAuthVersion: true },
+      );
+      if (!updated) throw new DomainError("MFA_STATE_CONFLICT", "The account changed meanwhile; try again");
       await tx.recoveryCodes.deleteAll(user.id);
       await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "mfa.disabled", outcome: "success", sessionId: principal.sessionId }));
     });
+    void sendNotice(this.deps, contactsOf(user), "mfa_disabled", now);
   }
 }

@@ -20,6 +20,8 @@ export class EnrollTotp {
         totpSecretEnc: this.deps.sealer.seal(secret, totpSecretContext(user.id)),
         totpLastStep: null,
         updatedAt: now,
+        // A ConfirmTotp checked against the previous secret must not turn this one on.
+        bumpAuthVersion: true,
       });
       await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "mfa.enrolled", outcome: "success", sessionId: principal.sessionId }));
     });

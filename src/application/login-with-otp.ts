@@ -1,19 +1,43 @@
-import { Violations } from "../domain/errors.js";
+import { DomainError, Violations } from "../domain/errors.js";
 import { auditRecord } from "./audit.js";
+import { contactsOf, credentialSucceeded } from "./credential-attempts.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession } from "./issue-session.js";
-import { accountLocked, countIpAttempt, countLoginAttempt } from "./limits.js";
+import { countIpAttempt } from "./limits.js";
 import type { LoginOutput } from "./login.js";
-import { checkCodeFormat, codeOwner, consumeCode, contactFrom } from "./one-time-codes.js";
-import type { RequestContext } from "./ports.js";
+import { checkCode, checkCodeFormat, contactFrom, markVerified, stillHolds, useCode } from "./one-time-codes.js";
+import type { RequestContext, UserPatch } from "./ports.js";
 import { requireSecondFactor } from "./second-factor.js";
+import { sendNotice } from "./security-notices.js";
 
 type Deps = Pick<
   CoreDeps,
-  "uow" | "clock" | "ids" | "random" | "tokens" | "codeHasher" | "settings" | "ipAttempts" | "loginFailures" | "totp" | "sealer"
+  | "uow"
+  | "clock"
+  | "ids"
+  | "random"
+  | "tokens"
+  | "codeHasher"
+  | "settings"
+  | "ipAttempts"
+  | "loginFailures"
+  | "failureAudits"
+  | "notices"
+  | "notifier"
+  | "report"
+  | "revoker"
+  | "totp"
+  | "sealer"
 >;
 
-/** Passwordless login: the code proves the contact, and so verifies it. */
+/**
+ * Passwordless login: the code proves the contact, and so verifies it.
+ *
+ * The first proof of any contact of the account is a claim (pre-account hijacking, USENIX
+ * Security 2022): someone may have registered with this person's address before they did. The
+ * password, second factor and sessions set up by whoever had proven nothing are removed, so the
+ * squatter keeps no way in; the owner sets a password with ChangePassword/ResetPassword later.
+ */
 export class LoginWithOtp {
   constructor(private readonly deps: Deps) {}
 
@@ -28,35 +52,52 @@ export class LoginWithOtp {
     violations.throwIfAny();
     await countIpAttempt(this.deps.ipAttempts, ctx);
 
-    const record = await consumeCode(this.deps, contact!, "login", input.code);
-    const user = await codeOwner(this.deps, record.userId, contact!);
-    const throttleKey = `user:${user.id}`;
-    const attempt = await countLoginAttempt(this.deps.loginFailures, throttleKey);
-    if (attempt.locked) throw accountLocked(attempt.state);
-    const factor = await requireSecondFactor(this.deps, ctx, user, input.mfaCode, "mfa_code");
+    const { attempt, record, user } = await checkCode(this.deps, ctx, contact!, "login", input.code);
+    const claim = !user.emailVerified && !user.phoneVerified;
+    // A claim drops the unproven second factor, so it is not asked for.
+    const factor = claim ? null : await requireSecondFactor(this.deps, ctx, attempt, user, input.mfaCode, "mfa_code");
+    await useCode(this.deps, record);
+    await credentialSucceeded(this.deps, attempt);
+    const method = factor ? `otp+${factor}` : "otp";
     const now = this.deps.clock.now();
-    const { updated, opened } = await this.deps.uow.transaction(async (tx) => {
-      const updated = await tx.users.update(user.id, {
-        lastLoginAt: now,
-        updatedAt: now,
-        ...(contact!.channel === "email" ? { emailVerified: true } : { phoneVerified: true }),
-      });
-      const opened = await openSession(this.deps, tx, updated, ctx, {
-        authMethod: factor ? `otp+${factor}` : "otp",
-        deviceName: input.deviceName,
-      });
+    const patch: UserPatch = { lastLoginAt: now, updatedAt: now, ...markVerified(contact!) };
+    if (claim) {
+      Object.assign(patch, { passwordHash: null, mfaEnabled: false, totpSecretEnc: null, totpLastStep: null, bumpAuthVersion: true });
+    }
+    const { updated, opened, revoked } = await this.deps.uow.transaction(async (tx) => {
+      // Conditional: the contact is still the account's and nothing about how it signs in
+      // changed since the checks (security.md 40, 41).
+      const updated = await tx.users.updateIf(user.id, { authVersion: user.authVersion, canSignIn: true, ...stillHolds(contact!) }, patch);
+      if (!updated) throw new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
+      let revoked: string[] = [];
+      if (claim) {
+        await tx.recoveryCodes.deleteAll(user.id);
+        revoked = await tx.sessions.revokeAllForUser(user.id, "contact_claimed", now);
+        await tx.audit.record(
+          auditRecord(this.deps, ctx, {
+            userId: user.id,
+            type: "account.claimed",
+            outcome: "success",
+            metadata: { channel: contact!.channel, revoked_sessions: revoked.length, password_removed: user.passwordHash !== null },
+          }),
+        );
+      }
+      const opened = await openSession(this.deps, tx, updated, ctx, { authMethod: method, deviceName: input.deviceName });
       await tx.audit.record(
         auditRecord(this.deps, ctx, {
           userId: user.id,
           type: "login.succeeded",
           outcome: "success",
           sessionId: opened.session.id,
-          metadata: { method: factor ? `otp+${factor}` : "otp", channel: contact!.channel },
+          metadata: { method, channel: contact!.channel },
         }),
       );
-      return { updated, opened };
+      return { updated, opened, revoked };
     });
-    await this.deps.loginFailures.reset(throttleKey);
+    if (claim) {
+      await this.deps.revoker.announce(revoked);
+      void sendNotice(this.deps, contactsOf(user), "account_claimed", now);
+    }
     return { user: updated, session: opened.session, tokens: await tokensForNewSession(this.deps, updated, opened) };
   }
 }

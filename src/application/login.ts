@@ -6,7 +6,8 @@ import { canSignIn, type User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "./issue-session.js";
-import { accountLocked, countIpAttempt, countLoginAttempt } from "./limits.js";
+import { accountKey, beginCredentialCheck, credentialFailed, credentialSucceeded, identifierKey } from "./credential-attempts.js";
+import { countIpAttempt } from "./limits.js";
 import { requireSecondFactor } from "./second-factor.js";
 import type { RequestContext } from "./ports.js";
 
@@ -35,6 +36,10 @@ type Deps = Pick<
   | "hasher"
   | "tokens"
   | "loginFailures"
+  | "failureAudits"
+  | "notices"
+  | "notifier"
+  | "report"
   | "ipAttempts"
   | "settings"
   | "totp"
@@ -61,9 +66,10 @@ export class Login {
     const password = normalizePassword(input.password);
     const user = await this.deps.uow.users.findByIdentifier(identifier.kind, identifier.value);
     // Case variants of a username share one counter: the key is the user id, or the
-    // normalized identifier when there is no such user.
-    const throttleKey = user ? `user:${user.id}` : `ident:${identifier.kind}:${identifier.value}`;
-    const attempt = await countLoginAttempt(this.deps.loginFailures, throttleKey);
+    // normalized identifier when there is no such user (which then locks the same way).
+    const key = user ? accountKey(user.id) : identifierKey(identifier.kind, identifier.value);
+    // Locked: ACCOUNT_LOCKED before any password is checked, whatever was sent.
+    const attempt = await beginCredentialCheck(this.deps, ctx, key, { userId: user?.id ?? null, type: "login.failed" });
 
     let passwordOk = false;
     if (user?.passwordHash) {
@@ -72,18 +78,12 @@ export class Login {
       // Unknown user (or no password set): spend the same argon2 time (security.md 10).
       await this.deps.hasher.verifyDummy(password);
     }
-
     if (!passwordOk || !user) {
-      // Already counted above (and not at all while locked).
-      await this.recordFailure(ctx, user, "invalid_credentials");
+      await credentialFailed(this.deps, ctx, attempt, { type: "login.failed", user, metadata: { reason: "invalid_credentials" } });
       throw new DomainError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
     }
 
     // From here on the password checked out, so the account's state may be told.
-    if (attempt.locked) {
-      await this.recordFailure(ctx, user, "locked");
-      throw accountLocked(attempt.state);
-    }
     if (!canSignIn(user)) {
       await this.recordFailure(ctx, user, "disabled");
       throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
@@ -91,9 +91,9 @@ export class Login {
     if (this.deps.settings.requireVerifiedContact && !user.emailVerified && !user.phoneVerified) {
       throw new DomainError("CONTACT_NOT_VERIFIED", "Verify your email or phone first (RequestOtp with VERIFY_CONTACT)");
     }
-    const factor = await requireSecondFactor(this.deps, ctx, user, input.otpCode, "otp_code");
+    const factor = await requireSecondFactor(this.deps, ctx, attempt, user, input.otpCode, "otp_code");
     const method = factor ? `password+${factor}` : "password";
-    await this.deps.loginFailures.reset(throttleKey);
+    await credentialSucceeded(this.deps, attempt);
 
     // Re-hash with the current parameters while we hold the plain password (OWASP).
     const rehashed = this.deps.hasher.needsRehash(user.passwordHash as string)
@@ -101,11 +101,15 @@ export class Login {
       : undefined;
     const now = this.deps.clock.now();
     const { updated, opened } = await this.deps.uow.transaction(async (tx) => {
-      const updated = await tx.users.update(user.id, {
-        lastLoginAt: now,
-        updatedAt: now,
-        ...(rehashed ? { passwordHash: rehashed } : {}),
-      });
+      // Conditional on what the checks read: a password change, reset, second-factor change,
+      // deletion or deactivation that committed since then makes this login fail, so a login
+      // in flight never outlives it (security.md 40).
+      const updated = await tx.users.updateIf(
+        user.id,
+        { authVersion: user.authVersion, canSignIn: true },
+        { lastLoginAt: now, updatedAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) },
+      );
+      if (!updated) throw new DomainError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
       const opened = await openSession(this.deps, tx, updated, ctx, { authMethod: method, deviceName: input.deviceName });
       await tx.audit.record(
         auditRecord(this.deps, ctx, {

@@ -2,7 +2,8 @@ import { DomainError, type Violations } from "../domain/errors.js";
 import { normalizeEmail, normalizePhone, isValidEmail, isValidPhone } from "../domain/identifiers.js";
 import { canSignIn, type User } from "../domain/user.js";
 import type { CoreDeps } from "./deps.js";
-import type { Channel, OtpCodeRecord, OtpPurpose } from "./ports.js";
+import { accountKey, beginCredentialCheck, credentialFailed, identifierKey, type CredentialAttempt } from "./credential-attempts.js";
+import type { Channel, OtpCodeRecord, OtpPurpose, RequestContext } from "./ports.js";
 
 export interface Contact {
   channel: Channel;
@@ -48,13 +49,15 @@ export function newCode(deps: Pick<CoreDeps, "random">): string {
 
 const context = (purpose: OtpPurpose, destination: string) => `otp:${purpose}:${destination}`;
 
-type SendDeps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "codeHasher" | "settings">;
+type SendDeps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings">;
 
 /**
- * Sends a code to the destination. For a destination no account uses it sends a short notice
- * instead and records the send the same way, so the answer, the resend limit and the time
- * taken do not tell whether the contact is known. The row is written before delivery and
- * removed if delivery fails: a provider outage spends neither the resend limit nor a code.
+ * Sends a code to the destination. For a destination no account uses, the send is recorded the
+ * same way, so the answer and the resend limit do not tell whether the contact is known; an
+ * email then gets a short "no account" notice (at most AUTH__NOTICES_PER_DAY a day), a phone
+ * gets nothing (no SMS toll fraud or bombing through RequestOtp). The row is written before
+ * delivery and removed if delivery fails: a provider outage spends neither the resend limit
+ * nor a code.
  */
 export async function sendCode(
   deps: SendDeps,
@@ -84,14 +87,11 @@ export async function sendCode(
     expiresAt,
   });
   try {
-    await deps.notifier.send({
-      channel: contact.channel,
-      to: contact.destination,
-      kind: user ? "code" : "no_account",
-      purpose,
-      ...(user ? { code } : {}),
-      expiresAt,
-    });
+    if (user) {
+      await deps.notifier.send({ channel: contact.channel, to: contact.destination, kind: "code", purpose, code, expiresAt });
+    } else if (contact.channel === "email" && (await deps.notices.consume(`no_account:${contact.destination}`)).allowed) {
+      await deps.notifier.send({ channel: contact.channel, to: contact.destination, kind: "no_account", purpose, expiresAt });
+    }
   } catch (error) {
     await deps.uow.otpCodes.delete(id);
     throw error;
@@ -101,10 +101,11 @@ export async function sendCode(
 
 /**
  * Checks a code against the newest one sent to the destination for this purpose (so a code of
- * one purpose never works for another) and uses it up. Wrong, expired, used and burned codes
- * all answer OTP_INVALID; a wrong try counts, and the try reaching OTP__MAX_ATTEMPTS burns it.
+ * one purpose never works for another), without using it up. Wrong, expired, used and burned
+ * codes all answer OTP_INVALID; a wrong try counts on the code, and the try reaching
+ * OTP__MAX_ATTEMPTS burns it.
  */
-export async function consumeCode(
+export async function matchCode(
   deps: Pick<CoreDeps, "uow" | "clock" | "codeHasher" | "settings">,
   contact: Contact,
   purpose: OtpPurpose,
@@ -112,7 +113,6 @@ export async function consumeCode(
 ): Promise<OtpCodeRecord & { userId: string }> {
   const now = deps.clock.now();
   const record = await deps.uow.otpCodes.latestFor(contact.destination, purpose);
-  const invalid = () => new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
   if (
     !record ||
     record.userId === null ||
@@ -120,25 +120,68 @@ export async function consumeCode(
     record.attempts >= deps.settings.otp.maxAttempts ||
     record.expiresAt.getTime() <= now.getTime()
   ) {
-    throw invalid();
+    throw otpInvalid();
   }
   if (!deps.codeHasher.matches(code.trim(), context(purpose, contact.destination), record.codeHash)) {
     await deps.uow.otpCodes.recordFailedAttempt(record.id, deps.settings.otp.maxAttempts, now);
-    throw invalid();
+    throw otpInvalid();
   }
-  // Single use even when two requests present the same code at once.
-  if (!(await deps.uow.otpCodes.consume(record.id, now))) throw invalid();
   return { ...record, userId: record.userId };
+}
+
+/** Uses a matched code up: single use even when two requests present the same code at once. */
+export async function useCode(deps: Pick<CoreDeps, "uow" | "clock">, record: OtpCodeRecord): Promise<void> {
+  if (!(await deps.uow.otpCodes.consume(record.id, deps.clock.now()))) throw otpInvalid();
+}
+
+export const otpInvalid = () => new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
+
+type CheckDeps = Parameters<typeof beginCredentialCheck>[0] &
+  Parameters<typeof credentialFailed>[0] &
+  Pick<CoreDeps, "codeHasher">;
+
+/**
+ * A one-time code check inside the account's failure limit (security.md 39): a locked account
+ * (or unknown contact) answers ACCOUNT_LOCKED and no code is compared; a wrong code is audited
+ * `otp.failed` and counted. Returns the counted attempt, the matched code (not used up yet) and
+ * its owner, who still holds the contact and may sign in.
+ */
+export async function checkCode(
+  deps: CheckDeps,
+  ctx: RequestContext,
+  contact: Contact,
+  purpose: OtpPurpose,
+  code: string,
+): Promise<{ attempt: CredentialAttempt; record: OtpCodeRecord & { userId: string }; user: User }> {
+  const kind = contact.channel === "email" ? "email" : "phone";
+  const account = await deps.uow.users.findByIdentifier(kind, contact.destination);
+  const key = account ? accountKey(account.id) : identifierKey(kind, contact.destination);
+  const attempt = await beginCredentialCheck(deps, ctx, key, { userId: account?.id ?? null, type: "otp.failed" });
+  try {
+    const record = await matchCode(deps, contact, purpose, code);
+    return { attempt, record, user: await codeOwner(deps, record.userId, contact) };
+  } catch (error) {
+    await credentialFailed(deps, ctx, attempt, { type: "otp.failed", user: account, metadata: { purpose } });
+    throw error;
+  }
 }
 
 /** The user the code was sent to, if the contact is still theirs and they may sign in. */
 export async function codeOwner(deps: Pick<CoreDeps, "uow">, userId: string, contact: Contact): Promise<User> {
   const user = await deps.uow.users.findById(userId);
   const current = contact.channel === "email" ? user?.email : user?.phone;
-  if (!user || !canSignIn(user) || current !== contact.destination) {
-    throw new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
-  }
+  if (!user || !canSignIn(user) || current !== contact.destination) throw otpInvalid();
   return user;
+}
+
+/** The conditional-update expectation that the code's contact is still the account's. */
+export function stillHolds(contact: Contact): { email: string } | { phone: string } {
+  return contact.channel === "email" ? { email: contact.destination } : { phone: contact.destination };
+}
+
+/** The patch marking the code's contact verified. */
+export function markVerified(contact: Contact): { emailVerified: true } | { phoneVerified: true } {
+  return contact.channel === "email" ? { emailVerified: true } : { phoneVerified: true };
 }
 
 /**

@@ -60,7 +60,23 @@ export interface UserPatch {
   mfaEnabled?: boolean;
   totpSecretEnc?: string | null;
   totpLastStep?: number | null;
+  /** Adds one to authVersion in the same statement: a change of how the account signs in. */
+  bumpAuthVersion?: boolean;
   updatedAt: Date;
+}
+
+/**
+ * What a conditional update expects of the row; it writes only while all of it still holds,
+ * decided by the database in the UPDATE itself (never read-then-write in JavaScript).
+ */
+export interface UserExpectation {
+  /** The version the caller's credential check read: a change since then makes it stale. */
+  authVersion?: number;
+  /** The contact a code was sent to is still the account's. */
+  email?: string;
+  phone?: string;
+  /** Active and not deleted. */
+  canSignIn?: true;
 }
 
 export interface UserRepository {
@@ -74,6 +90,12 @@ export interface UserRepository {
   findByIdentifier(kind: IdentifierKind, value: string): Promise<User | null>;
   /** Throws USER_ALREADY_EXISTS like create; USER_NOT_FOUND when there is no such user. */
   update(id: string, patch: UserPatch): Promise<User>;
+  /**
+   * Applies the patch only if the row still meets `expected` (one conditional UPDATE):
+   * the updated user, or null when it no longer does (or does not exist). Closes the race
+   * between a check (a password, a code) and the write it allows.
+   */
+  updateIf(id: string, expected: UserExpectation, patch: UserPatch): Promise<User | null>;
   /**
    * Records `step` as the last accepted TOTP time step if it is later than the stored one
    * (conditional update): false means the code was already used, so it is a replay.
@@ -95,13 +117,18 @@ export interface NewSession {
 export interface SessionRepository {
   create(session: NewSession): Promise<Session>;
   findById(id: string): Promise<Session | null>;
-  /** Not revoked and not expired at `now`, newest first. */
-  listLive(userId: string, now: Date): Promise<Session[]>;
+  /**
+   * Not revoked and not expired at `now`, newest first (createdAt desc, then id desc), at most
+   * `page.limit` of them; `page.before` is an exclusive keyset cursor on (createdAt, id).
+   */
+  listLive(userId: string, now: Date, page: { limit: number; before?: { createdAt: Date; id: string } }): Promise<Session[]>;
   /** Revokes the session if it is not revoked yet; true when this call revoked it. */
   revoke(id: string, reason: RevokeReason, now: Date): Promise<boolean>;
   /** Revokes every unrevoked session of the user but `exceptId`; returns the ids it revoked. */
   revokeAllForUser(userId: string, reason: RevokeReason, now: Date, exceptId?: string): Promise<string[]>;
   touch(id: string, now: Date): Promise<void>;
+  /** Sets authenticatedAt on a live (unrevoked, unexpired) session; false when it is not live. */
+  markAuthenticated(id: string, now: Date): Promise<boolean>;
 }
 
 export interface NewRefreshToken {
@@ -340,11 +367,14 @@ export type OtpPurpose = "verify_contact" | "login" | "reset_password";
 export type Channel = "email" | "sms";
 
 /**
- * A message to one destination. `code` is set for a one-time code; `kind: "no_account"` tells a
- * destination that a code was asked for but no account uses it (sent so that RequestOtp
- * behaves the same whether or not the contact is known).
+ * A message to one destination. A `code` message carries a one-time code; `no_account` tells
+ * a destination that a code was asked for but no account uses it (sent so that RequestOtp
+ * behaves the same whether or not the contact is known); a `notice` tells the account's
+ * contacts of a security event (a lock, a changed contact, password or second factor).
  */
-export interface Notification {
+export type Notification = CodeNotification | SecurityNotification;
+
+export interface CodeNotification {
   channel: Channel;
   /** A normalized email, or an E.164 phone. */
   to: string;
@@ -352,6 +382,24 @@ export interface Notification {
   purpose: OtpPurpose;
   code?: string;
   expiresAt: Date;
+}
+
+export type SecurityNotice =
+  | "account_locked"
+  | "email_changed"
+  | "phone_changed"
+  | "password_changed"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "account_claimed";
+
+export interface SecurityNotification {
+  channel: Channel;
+  to: string;
+  kind: "notice";
+  notice: SecurityNotice;
+  /** When the event happened. */
+  at: Date;
 }
 
 export interface Notifier {

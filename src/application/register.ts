@@ -38,6 +38,7 @@ export class Register {
       | "passwordPolicy"
       | "tokens"
       | "ipAttempts"
+      | "notices"
       | "settings"
       | "notifier"
       | "codeHasher"

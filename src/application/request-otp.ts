@@ -6,7 +6,7 @@ import type { OtpPurpose, RequestContext } from "./ports.js";
 
 export class RequestOtp {
   constructor(
-    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "codeHasher" | "settings" | "ipAttempts">,
+    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings" | "ipAttempts">,
   ) {}
 
   async execute(

@@ -2,6 +2,7 @@ import { DomainError } from "../domain/errors.js";
 import type { User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
+import { credentialFailed, type CredentialAttempt } from "./credential-attempts.js";
 import type { RequestContext } from "./ports.js";
 
 /** Recovery codes are shown with a dash and any case; stored and compared in one form. */
@@ -38,29 +39,45 @@ export async function verifySecondFactor(
 }
 
 /**
- * The second-factor step of a login (password or one-time code). Nothing for an account
- * without one; MFA_REQUIRED when the code is missing. A wrong code is audited; it counts
- * toward the account's failure limit because the login already counted the attempt
- * (countLoginAttempt) and only a success clears it. A recovery code used is audited too.
- * Returns how the factor was proven, or null.
+ * The second-factor step of a login (password or one-time code), inside the login's counted
+ * attempt. Nothing for an account without one; MFA_REQUIRED when the code is missing. A wrong
+ * code is audited `mfa.failed` and stays counted toward the account's failure limit (only a
+ * success clears it); a recovery code used is audited too. Returns how the factor was proven.
  */
 export async function requireSecondFactor(
-  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher">,
+  deps: Parameters<typeof checkSecondFactor>[0],
   ctx: RequestContext,
+  attempt: CredentialAttempt,
   user: User,
   code: string,
   field: "otp_code" | "mfa_code",
 ): Promise<"totp" | "recovery_code" | null> {
   if (!user.mfaEnabled) return null;
   if (code.trim() === "") throw new DomainError("MFA_REQUIRED", `This account needs its second factor: send ${field}`);
+  return checkSecondFactor(deps, ctx, attempt, user, code);
+}
+
+/**
+ * Checks a second factor inside a counted attempt (credential-attempts.ts): a wrong one is
+ * audited `mfa.failed` (and may lock the account); a recovery code used is audited.
+ */
+export async function checkSecondFactor(
+  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "loginFailures" | "failureAudits" | "settings" | "notifier" | "notices" | "report">,
+  ctx: RequestContext,
+  attempt: CredentialAttempt,
+  user: User,
+  code: string,
+  sessionId: string | null = null,
+): Promise<"totp" | "recovery_code"> {
+  let method: "totp" | "recovery_code";
   try {
-    const method = await verifySecondFactor(deps, user, code);
-    if (method === "recovery_code") {
-      await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.recovery_code_used", outcome: "success" }));
-    }
-    return method;
+    method = await verifySecondFactor(deps, user, code);
   } catch (error) {
-    await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.failed", outcome: "failure" }));
+    await credentialFailed(deps, ctx, attempt, { type: "mfa.failed", user, sessionId });
     throw error;
   }
+  if (method === "recovery_code") {
+    await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.recovery_code_used", outcome: "success", sessionId }));
+  }
+  return method;
 }

@@ -58,6 +58,7 @@ class FakeSessions implements Pick<SessionRepository, "findById"> {
       ipAddress: "203.0.113.7",
       authMethod: "password",
       createdAt: new Date(START),
+      authenticatedAt: new Date(START),
       lastUsedAt: new Date(START),
       expiresAt: new Date(START + DAY_MS),
       revokedAt: null,

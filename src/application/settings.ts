@@ -8,6 +8,13 @@ export interface AuthSettings {
   refreshReuseGraceSeconds: number;
   /** Longest password a login will hash; longer input is refused before argon2 runs. */
   maxPasswordLength: number;
+  /** How long an account stays locked once its failure limit is reached (the RetryInfo sent). */
+  lockoutSeconds: number;
+  /**
+   * A sensitive change needs the session opened, or re-authenticated, within this many seconds
+   * (refreshing a token does not renew it).
+   */
+  reauthMaxAgeSeconds: number;
   /** No session at Register, and no login, until an email or phone is verified. */
   requireVerifiedContact: boolean;
   otp: {

@@ -2,6 +2,8 @@ import { DomainError, Violations } from "../domain/errors.js";
 import { isSafeText, normalizeContacts, normalizeUsername } from "../domain/identifiers.js";
 import type { User } from "../domain/user.js";
 import { auditRecord } from "./audit.js";
+import { contactsOf } from "./credential-attempts.js";
+import { sendNotice } from "./security-notices.js";
 import type { CoreDeps } from "./deps.js";
 import { loadActiveUser } from "./get-me.js";
 import { sendVerificationCodes } from "./one-time-codes.js";
@@ -17,17 +19,18 @@ export interface UpdateMeInput {
   updateMask: string[];
 }
 
-const PATHS: Record<string, "full_name" | "username" | "email" | "phone"> = {
-  full_name: "full_name",
-  fullName: "full_name",
-  username: "username",
-  email: "email",
-  phone: "phone",
-};
+/** A Map, not an object: `__proto__` or `constructor` in a mask must never resolve to anything. */
+const PATHS: ReadonlyMap<string, "full_name" | "username" | "email" | "phone"> = new Map([
+  ["full_name", "full_name"],
+  ["fullName", "full_name"],
+  ["username", "username"],
+  ["email", "email"],
+  ["phone", "phone"],
+]);
 
 export class UpdateMe {
   constructor(
-    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "codeHasher" | "settings" | "report">,
+    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings" | "report">,
   ) {}
 
   async execute(input: UpdateMeInput, principal: Principal, ctx: RequestContext): Promise<User> {
@@ -35,7 +38,7 @@ export class UpdateMe {
     const paths = new Set<string>();
     if (input.updateMask.length === 0) violations.add("update_mask", "name at least one field to change");
     for (const raw of input.updateMask) {
-      const path = PATHS[raw];
+      const path = PATHS.get(raw);
       if (path === undefined) violations.add("update_mask", `unknown or read-only field '${raw.slice(0, 40)}'`);
       else paths.add(path);
     }
@@ -98,6 +101,10 @@ export class UpdateMe {
       );
       return updated;
     });
+    // The contacts the account had before hear of the change (the new ones may be an attacker's).
+    const before = contactsOf(user);
+    if (changed.includes("email")) void sendNotice(this.deps, before, "email_changed", now);
+    if (changed.includes("phone")) void sendNotice(this.deps, before, "phone_changed", now);
     // A changed address gets a code to prove it.
     sendVerificationCodes(this.deps, updated, [
       ...(changed.includes("email") ? (["email"] as const) : []),

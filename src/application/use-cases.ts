@@ -20,6 +20,8 @@ import { EnrollTotp } from "./enroll-totp.js";
 import { ConfirmTotp } from "./confirm-totp.js";
 import { DisableTotp } from "./disable-totp.js";
 import { ListAuditEvents } from "./list-audit-events.js";
+import { Reauthenticate } from "./reauthenticate.js";
+import { RequireFreshAuthentication } from "./require-fresh-authentication.js";
 
 export type UseCases = ReturnType<typeof createUseCases>;
 
@@ -47,5 +49,7 @@ export function createUseCases(deps: CoreDeps) {
     confirmTotp: new ConfirmTotp(deps),
     disableTotp: new DisableTotp(deps),
     listAuditEvents: new ListAuditEvents(deps),
+    reauthenticate: new Reauthenticate(deps),
+    requireFreshAuthentication: new RequireFreshAuthentication(deps),
   };
 }

@@ -16,7 +16,12 @@ export type AuditEventType =
   | "mfa.enabled"
   | "mfa.disabled"
   | "mfa.failed"
-  | "mfa.recovery_code_used";
+  | "mfa.recovery_code_used"
+  | "password.check_failed"
+  | "otp.failed"
+  | "account.locked"
+  | "account.claimed"
+  | "session.reauthenticated";
 
 export interface AuditEventInput {
   userId: string | null;

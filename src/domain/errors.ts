@@ -24,7 +24,8 @@ export type ErrorReason =
   | "PERMISSION_DENIED"
   | "OTP_INVALID"
   | "MFA_INVALID"
-  | "MFA_STATE_CONFLICT";
+  | "MFA_STATE_CONFLICT"
+  | "REAUTHENTICATION_REQUIRED";
 
 export interface FieldViolation {
   /** The request field, in the proto's snake_case (`password`, `update_mask`). */

@@ -3,6 +3,8 @@ import { DomainError, type FieldViolation, Violations } from "./errors.js";
 import {
   classifyIdentifier,
   type ContactInput,
+  isReservedUsername,
+  isSafeText,
   isValidEmail,
   isValidPhone,
   isValidUsername,
@@ -231,5 +233,62 @@ describe("normalizeContacts", () => {
     } catch (error) {
       expect((error as DomainError).fieldViolations.map((v) => v.field)).toEqual(["password", "email"]);
     }
+  });
+});
+
+describe("isSafeText", () => {
+  it("accepts printable text in any script, emoji included", () => {
+    for (const text of ["Alice Smith", "Jürgen Müller", "東京 📱", "Zoë's iPhone", "محمد", ""]) expect(isSafeText(text), text).toBe(true);
+  });
+
+  it("refuses control characters and lone surrogates", () => {
+    for (const text of ["a\u0000b", "line\nbreak", "esc\u001b[31m", "del\u007f", "half\ud800"]) expect(isSafeText(text), JSON.stringify(text)).toBe(false);
+  });
+
+  it("refuses format characters (Cf): bidi overrides and isolates, zero-width characters, BOM", () => {
+    const format = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad", "\u061c"];
+    for (const c of format) expect(isSafeText(`Alice${c}Smith`), `U+${c.codePointAt(0)!.toString(16).toUpperCase()}`).toBe(false);
+    // The "Trojan Source" shape: reads as "Smith Alice" in a UI that honours the override.
+    expect(isSafeText("\u202eecilA htimS")).toBe(false);
+  });
+});
+
+describe("isValidEmail and format characters", () => {
+  it("refuses an address with a zero-width or bidi character in it (a look-alike of another)", () => {
+    expect(isValidEmail("alice\u200b@example.com")).toBe(false);
+    expect(isValidEmail("alice@exa\u202emple.com")).toBe(false);
+  });
+});
+
+describe("reserved usernames", () => {
+  const RESERVED = [
+    "admin", "administrator", "root", "support", "system", "security", "help", "info", "postmaster", "abuse",
+    "noreply", "no-reply", "webmaster", "hostmaster", "staff", "moderator", "owner", "official", "api", "auth",
+    "login", "null", "undefined", "anonymous", "anonym",
+  ];
+
+  it("every listed name is reserved", () => {
+    for (const name of RESERVED) expect(isReservedUsername(name), name).toBe(true);
+  });
+
+  it("folds before comparing: case, NFKC and the separators . _ - make no difference", () => {
+    for (const name of ["Admin", "ADMIN", "ad.min", "a_d-m.i_n", "_root_", "Sup-Port", "no_reply", "no.reply", "ａｄｍｉｎ", "ＲＯＯＴ", "Web.Master"]) {
+      expect(isReservedUsername(name), name).toBe(true);
+    }
+  });
+
+  it("does not reserve names that merely contain or resemble one", () => {
+    for (const name of ["admin2", "administrators", "rooted", "alice", "supporter", "helpful", "user_abc", "authority", "nullable", "apia"]) {
+      expect(isReservedUsername(name), name).toBe(false);
+    }
+  });
+
+  it("normalizeContacts refuses a reserved username with one violation on `username`, is reserved", () => {
+    for (const username of ["admin", " Root ", "Ad.Min", "ｓｕｐｐｏｒｔ", "no-reply"]) {
+      const { out, violations } = contacts({ username, email: "bob@example.com" });
+      expect(violations, username).toEqual([{ field: "username", description: "is reserved" }]);
+      expect(out).toEqual({ email: "bob@example.com" });
+    }
+    expect(contacts({ username: "admin_alice" }).violations).toEqual([]);
   });
 });

@@ -8,11 +8,16 @@ const E164 = /^\+[1-9]\d{6,14}$/;
  * Deliberately simple: one @, no spaces, a dot in the domain. The real check of an address is
  * a code sent to it; a strict RFC 5322 regex only rejects real users.
  */
-const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
-/** Control characters (NUL included: PostgreSQL refuses it in text) and lone surrogates. */
-const UNSAFE_TEXT = /[\p{Cc}\p{Cs}]/u;
+const EMAIL = /^[^\s@\p{Cc}\p{Cf}]+@[^\s@\p{Cc}\p{Cf}]+\.[^\s@\p{Cc}\p{Cf}]+$/u;
+/**
+ * Control characters (NUL included: PostgreSQL refuses it in text), lone surrogates and format
+ * characters (Cf): bidi overrides and isolates (U+202A-202E, U+2066-2069) reorder what an
+ * operator or another user reads ("Trojan Source"), and zero-width ones (U+200B-200D, U+FEFF,
+ * U+2060) make two different strings look alike.
+ */
+const UNSAFE_TEXT = /[\p{Cc}\p{Cs}\p{Cf}]/u;
 
-/** Free text (names, device labels) may hold any printable Unicode, but no control characters. */
+/** Free text (names, device labels) may hold any printable Unicode, but no control or format characters. */
 export function isSafeText(text: string): boolean {
   return !UNSAFE_TEXT.test(text);
 }
@@ -35,6 +40,29 @@ export function normalizePhone(phone: string): string {
 
 export function isValidUsername(username: string): boolean {
   return USERNAME.test(username.normalize("NFKC"));
+}
+
+/**
+ * Names that would let an account pass for the service or its staff in a message, a profile or
+ * a support conversation. Compared after folding (see reservedUsername), so `Ad.Min`, `ROOT_`
+ * and full-width `ａｄｍｉｎ` are refused too.
+ */
+const RESERVED_USERNAMES: ReadonlySet<string> = new Set(
+  [
+    "admin", "administrator", "root", "support", "system", "security", "help", "info", "postmaster", "abuse",
+    "noreply", "no-reply", "webmaster", "hostmaster", "staff", "moderator", "owner", "official", "api", "auth",
+    "login", "null", "undefined", "anonymous", "anonym",
+  ].map(foldUsername),
+);
+
+/** NFKC, lower case, separators (`.`, `_`, `-`) dropped: what a reader sees as "the same name". */
+function foldUsername(username: string): string {
+  return username.normalize("NFKC").toLowerCase().replace(/[._-]/g, "");
+}
+
+/** Whether `username` folds to a reserved name (admin, root, support, ...). */
+export function isReservedUsername(username: string): boolean {
+  return RESERVED_USERNAMES.has(foldUsername(username));
 }
 
 export function isValidEmail(normalizedEmail: string): boolean {
@@ -77,6 +105,8 @@ export function normalizeContacts(input: ContactInput, violations: Violations): 
     const username = input.username.normalize("NFKC").trim();
     if (!isValidUsername(username)) {
       violations.add("username", "must be 3-32 characters of letters, digits, '_', '.' or '-'");
+    } else if (isReservedUsername(username)) {
+      violations.add("username", "is reserved");
     } else {
       out.username = username;
     }

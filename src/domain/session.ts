@@ -8,6 +8,8 @@ export interface Session {
   authMethod: string;
   createdAt: Date;
   lastUsedAt: Date;
+  /** The last proof of a credential on this session (its login, or Reauthenticate); never moved by a refresh. */
+  authenticatedAt: Date;
   /** Absolute: refreshing never moves it (security.md 21). */
   expiresAt: Date;
   revokedAt: Date | null;
@@ -22,6 +24,7 @@ export type RevokeReason =
   | "password_reset"
   | "account_deleted"
   | "refresh_token_reuse"
+  | "contact_claimed"
   | "admin";
 
 export function isSessionLive(session: Session, now: Date): boolean {

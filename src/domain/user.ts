@@ -20,6 +20,8 @@ export interface User {
   createdAt: Date;
   updatedAt: Date;
   lastLoginAt: Date | null;
+  /** Bumped by every change of how the account signs in; see UserRepository.updateIf. */
+  authVersion: number;
 }
 
 export const DEFAULT_ROLES = ["user"];

@@ -194,7 +194,7 @@ describe("a web app on another origin", () => {
     expect(problems.join("\n")).toMatch(/blocked by CORS policy/);
     await page.close();
     // The gateway refused it (a 403 for the origin), it did not merely omit headers.
-    const metrics = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${service.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/^http_requests_total\{method="(OPTIONS|POST)",route="cors",code="403"\} [1-9]/m);
   }, 60_000);
 });

@@ -14,7 +14,7 @@ import { OutboxNotifier } from "../../src/adapters/notify/outbox-notifier.js";
 import { DeliveryError, resilient, type BreakerState, type CancellableNotifier } from "../../src/adapters/notify/resilient-notifier.js";
 import { SmtpNotifier } from "../../src/adapters/notify/smtp-notifier.js";
 import { WebhookSmsNotifier } from "../../src/adapters/notify/webhook-sms-notifier.js";
-import type { Channel, Notification, OtpPurpose } from "../../src/application/ports.js";
+import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../src/application/ports.js";
 import { DependencyUnavailableError } from "../../src/domain/errors.js";
 import { startSmsWebhook, type TestSmsWebhook } from "../support/sms-webhook.js";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.js";
@@ -24,6 +24,16 @@ const FROM = "Acme Auth <no-reply@acme.test>";
 const TOKEN = "webhook-token-for-tests";
 const SIX_DIGITS = /\b\d{6}\b/;
 const PURPOSE_WORDS: Record<OtpPurpose, RegExp> = { verify_contact: /verif/i, login: /sign-in/i, reset_password: /password reset/i };
+const NOTICE_WORDS: Record<SecurityNotice, RegExp> = {
+  account_locked: /account was locked after too many failed sign-in attempts/,
+  email_changed: /email address of your account was changed/,
+  phone_changed: /phone number of your account was changed/,
+  password_changed: /password of your account was changed/,
+  mfa_enabled: /two-step verification was turned on/i,
+  mfa_disabled: /two-step verification was turned off/i,
+  account_claimed: /confirmed with a code, so the password and two-step verification set before that were removed/,
+};
+const NOTICES = Object.keys(NOTICE_WORDS) as SecurityNotice[];
 
 let smtp: TestSmtpServer;
 let webhook: TestSmsWebhook;
@@ -49,8 +59,13 @@ function destination(channel: Channel): string {
   return channel === "email" ? `u-${randomBytes(5).toString("hex")}@example.com` : `+4915${randomInt(10_000_000, 99_999_999)}`;
 }
 
-function codeNotification(channel: Channel, purpose: OtpPurpose = "login"): Notification & { code: string } {
+function codeNotification(channel: Channel, purpose: OtpPurpose = "login"): CodeNotification & { code: string } {
   return { channel, to: destination(channel), kind: "code", purpose, code: newCode(), expiresAt: new Date(Date.now() + 10 * 60_000) };
+}
+
+function noticeNotification(channel: Channel, notice: SecurityNotice = "password_changed"): SecurityNotification {
+  // A past moment with seconds, so the rendered time is checked, not just "now".
+  return { channel, to: destination(channel), kind: "notice", notice, at: new Date(Date.now() - 61_000) };
 }
 
 /** What a destination got, reduced to what every channel has. */
@@ -133,6 +148,26 @@ describe.each(harnesses)("Notifier contract: %s", (name, make) => {
     for (const part of [got.text, got.subject ?? "", got.html ?? ""]) expect(part).not.toMatch(SIX_DIGITS);
   });
 
+  it.each(NOTICES)("delivers a %s notice: what happened, when, what to do; no code, no address", async (notice) => {
+    const h = make();
+    const n = noticeNotification(h.channel, notice);
+    // A sloppy caller's extra fields (the new address, a code) must not travel along.
+    const newAddress = h.channel === "email" ? "mallory@evil.example" : "+4917600000001";
+    await h.notifier.send({ ...n, newAddress, code: newCode() } as Notification);
+    const got = await h.receive(n.to);
+
+    expect(got.text).toMatch(NOTICE_WORDS[notice]);
+    expect(got.text).toContain(`${n.at.toISOString().slice(0, 19)}Z (UTC)`);
+    expect(got.text).toContain("If this was not you, reset your password or contact support.");
+    for (const part of [got.text, got.subject ?? "", got.html ?? ""]) {
+      expect(part).not.toMatch(SIX_DIGITS);
+      expect(part).not.toContain(newAddress);
+      expect(part).not.toContain(n.to);
+    }
+    if (got.subject !== undefined) expect(got.subject).toMatch(new RegExp(`^${PRODUCT}: \\S`));
+    if (got.html !== undefined) expect(got.html).toMatch(NOTICE_WORDS[notice]);
+  });
+
   it("refuses the other channel instead of misdelivering", async () => {
     const h = make();
     if (name.startsWith("outbox")) return; // the outbox stands in for both channels
@@ -160,6 +195,25 @@ describe("provider specifics", () => {
     expect(sms).toMatchObject({ to: n.to, purpose: "reset_password", authorization: `Bearer ${TOKEN}` });
     expect(sms.contentType).toMatch(/^application\/json/);
     expect(sms.body).toContain(n.code);
+  });
+
+  it.each(NOTICES)("sms-webhook: posts a %s notice as { to, body, purpose: notice:<notice> }", async (notice) => {
+    const n = noticeNotification("sms", notice);
+    await new WebhookSmsNotifier({ url: webhook.url, token: TOKEN, productName: PRODUCT, clock }).send(n);
+    const sms = await webhook.waitForSms(n.to);
+    expect(sms).toMatchObject({ to: n.to, purpose: `notice:${notice}`, authorization: `Bearer ${TOKEN}` });
+    expect(sms.body).toMatch(NOTICE_WORDS[notice]);
+  });
+
+  it("smtp: sends a notice like a code mail: multipart from MAIL__FROM, to the old address only, auto-generated", async () => {
+    const n = noticeNotification("email", "email_changed");
+    await new SmtpNotifier({ url: smtp.url, from: FROM, productName: PRODUCT, clock }).send(n);
+    const mail = await smtp.waitForMail(n.to);
+    expect(mail.to).toEqual([n.to]);
+    expect(mail.from).toBe("no-reply@acme.test");
+    expect(mail.subject).toBe(`${PRODUCT}: email address changed`);
+    expect(mail.html).toMatch(/^<!doctype html>/);
+    expect(mail.headers.get("auto-submitted")).toBe("auto-generated");
   });
 
   it("sms-webhook: sends no Authorization header without a token", async () => {
@@ -281,10 +335,10 @@ describe.each(providers.map((p) => [p.name, p] as const))("resilient(%s)", (name
     expect(states).toEqual(["open", "half-open", "closed"]);
   });
 
-  it("retries a transient failure into exactly one delivery", async () => {
+  it.each(["code", "notice"] as const)("retries a transient failure of a %s into exactly one delivery", async (kind) => {
     p.failOnce();
     const before = p.attempts();
-    const n = codeNotification(p.channel);
+    const n = kind === "code" ? codeNotification(p.channel) : noticeNotification(p.channel, "account_locked");
     await wrap().send(n);
     await p.receive(n.to);
     await new Promise((resolve) => setTimeout(resolve, 50)); // room for a duplicate to show up

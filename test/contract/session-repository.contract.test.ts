@@ -66,9 +66,23 @@ describe.each(kinds)("Prisma sessions and refresh tokens on %s", (kind) => {
       const userId = await createUser();
       const input = newSession(userId);
       const created = await sessions.create(input);
-      expect(created).toEqual({ ...input, lastUsedAt: input.createdAt, revokedAt: null, revokedReason: null });
+      expect(created).toEqual({ ...input, lastUsedAt: input.createdAt, authenticatedAt: input.createdAt, revokedAt: null, revokedReason: null });
       expect(await sessions.findById(input.id)).toEqual(created);
       expect(await sessions.findById(uuidv7())).toBeNull();
+    });
+
+    it("marks a live session freshly authenticated, and never a revoked or expired one", async () => {
+      const userId = await createUser();
+      const live = await sessions.create(newSession(userId, { createdAt: at(1), expiresAt: at(100) }));
+      expect(await sessions.markAuthenticated(live.id, at(5))).toBe(true);
+      expect((await sessions.findById(live.id))?.authenticatedAt).toEqual(at(5));
+      const revoked = await sessions.create(newSession(userId, { createdAt: at(1), expiresAt: at(100) }));
+      await sessions.revoke(revoked.id, "logout", at(2));
+      expect(await sessions.markAuthenticated(revoked.id, at(5))).toBe(false);
+      const expired = await sessions.create(newSession(userId, { createdAt: at(1), expiresAt: at(4) }));
+      expect(await sessions.markAuthenticated(expired.id, at(5))).toBe(false);
+      expect((await sessions.findById(expired.id))?.authenticatedAt).toEqual(at(1));
+      expect(await sessions.markAuthenticated(uuidv7(), at(5))).toBe(false);
     });
 
     it("lists live sessions newest first, leaving out revoked and expired ones", async () => {
@@ -81,9 +95,41 @@ describe.each(kinds)("Prisma sessions and refresh tokens on %s", (kind) => {
       await sessions.revoke(revoked.id, "logout", at(6));
 
       // At minute 10 the short session expires: `expiresAt > now` is strict.
-      const live = await sessions.listLive(userId, at(10));
+      const live = await sessions.listLive(userId, at(10), { limit: 50 });
       expect(live.map((s) => s.id)).toEqual([newer.id, older.id]);
-      expect((await sessions.listLive(userId, at(9))).length).toBe(3);
+      expect((await sessions.listLive(userId, at(9), { limit: 50 })).length).toBe(3);
+    });
+
+    it("pages live sessions by keyset: at most `limit`, strictly after the cursor, stable on equal times", async () => {
+      const userId = await createUser();
+      // Three share one millisecond: `id` alone orders them, so no page repeats or skips one.
+      const created = [];
+      for (const minute of [1, 2, 2, 2, 3]) created.push(await sessions.create(newSession(userId, { createdAt: at(minute) })));
+      const revoked = await sessions.create(newSession(userId, { createdAt: at(2) }));
+      await sessions.revoke(revoked.id, "logout", at(4));
+      await sessions.create(newSession(await createUser(), { createdAt: at(2) }));
+      const expected = [...created]
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+        .map((s) => s.id);
+
+      const seen: string[] = [];
+      let before: { createdAt: Date; id: string } | undefined;
+      for (const size of [2, 2, 2]) {
+        const page = await sessions.listLive(userId, at(5), { limit: size, ...(before ? { before } : {}) });
+        expect(page.length).toBeLessThanOrEqual(size);
+        seen.push(...page.map((s) => s.id));
+        const last = page.at(-1);
+        if (last) before = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(seen).toEqual(expected);
+
+      // The cursor row itself is excluded; a cursor past the end gives nothing; limit 0 nothing.
+      const [first, second] = expected;
+      const firstRow = created.find((s) => s.id === first)!;
+      expect((await sessions.listLive(userId, at(5), { limit: 1, before: firstRow })).map((s) => s.id)).toEqual([second]);
+      const lastRow = created.find((s) => s.id === expected.at(-1))!;
+      expect(await sessions.listLive(userId, at(5), { limit: 10, before: lastRow })).toEqual([]);
+      expect(await sessions.listLive(userId, at(5), { limit: 0 })).toEqual([]);
     });
 
     it("revokes once: true the first time, false after", async () => {

@@ -71,8 +71,56 @@ describe.each(kinds)("PrismaUserRepository on %s", (kind) => {
       lastLoginAt: null,
       totpSecretEnc: null,
       totpLastStep: null,
+      authVersion: 0,
     });
     expect(await users.findById(input.id)).toEqual(created);
+  });
+
+  it("bumps authVersion in the update itself, once per update", async () => {
+    const input = newUser();
+    await users.create(input);
+    const once = await users.update(input.id, { updatedAt: input.createdAt, bumpAuthVersion: true });
+    expect(once.authVersion).toBe(1);
+    const twice = await users.update(input.id, { updatedAt: input.createdAt, bumpAuthVersion: true, fullName: "B" });
+    expect(twice.authVersion).toBe(2);
+    expect((await users.update(input.id, { updatedAt: input.createdAt, fullName: "C" })).authVersion).toBe(2);
+  });
+
+  it("updateIf writes only while every expectation holds, decided in the UPDATE", async () => {
+    const input = newUser();
+    await users.create(input);
+    const t = input.createdAt;
+    // Stale version: nothing written.
+    expect(await users.updateIf(input.id, { authVersion: 5 }, { updatedAt: t, fullName: "X" })).toBeNull();
+    // Another contact than the account's: nothing written.
+    expect(await users.updateIf(input.id, { email: "other@example.com" }, { updatedAt: t, emailVerified: true })).toBeNull();
+    expect(await users.updateIf(input.id, { phone: "+4900000001" }, { updatedAt: t, phoneVerified: true })).toBeNull();
+    expect((await users.findById(input.id))?.emailVerified).toBe(false);
+    expect((await users.findById(input.id))?.fullName).toBe(input.fullName);
+    // All holding: written, and the version bump is applied with it.
+    const ok = await users.updateIf(
+      input.id,
+      { authVersion: 0, email: input.email!, phone: input.phone!, canSignIn: true },
+      { updatedAt: t, emailVerified: true, bumpAuthVersion: true },
+    );
+    expect(ok).toMatchObject({ emailVerified: true, authVersion: 1 });
+    // The old version is now stale.
+    expect(await users.updateIf(input.id, { authVersion: 0 }, { updatedAt: t, fullName: "Y" })).toBeNull();
+    // A deleted or deactivated account fails canSignIn.
+    await users.update(input.id, { updatedAt: t, deletedAt: t, isActive: false });
+    expect(await users.updateIf(input.id, { canSignIn: true }, { updatedAt: t, fullName: "Z" })).toBeNull();
+    expect(await users.updateIf(uuidv7(), {}, { updatedAt: t, fullName: "Z" })).toBeNull();
+  });
+
+  it("of two updateIf racing on one version, exactly one wins", async () => {
+    const input = newUser();
+    await users.create(input);
+    const t = input.createdAt;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => users.updateIf(input.id, { authVersion: 0 }, { updatedAt: t, fullName: `R${i}`, bumpAuthVersion: true })),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect((await users.findById(input.id))?.authVersion).toBe(1);
   });
 
   it("keeps null email and phone as null, and several users may have none", async () => {

@@ -1,8 +1,10 @@
 /**
  * CORS from SERVER__ALLOWED_ORIGINS, security headers on every response, and what operators
- * read: /healthz, /readyz, /metrics, /openapi.json and the /docs assets.
+ * read: /healthz, /readyz, /openapi.json and the /docs assets on the public port, /metrics on
+ * the operators' listener only.
  */
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../../src/adapters/grpc/server.js";
@@ -80,11 +82,51 @@ describe("CORS", () => {
   });
 });
 
+/** A request with a Host header of our choosing (fetch may not set Host), as a rebound browser sends it. */
+function withHost(host: string, origin: string, path: string, method = "GET", body?: string): Promise<{ status: number; body: string }> {
+  const port = new URL(server.baseUrl).port;
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { host, origin, ...(body === undefined ? {} : { "content-type": "application/json" }) };
+    const req = request({ host: "127.0.0.1", port, path, method, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("CORS and DNS rebinding", () => {
+  it("an Origin that only matches a non-loopback Host is refused, and the request has no effect", async () => {
+    const port = new URL(server.baseUrl).port;
+    // A page from rebind.example.test whose name now resolves to this server.
+    const host = `rebind.example.test:${port}`;
+    const username = uniqueName("rebind");
+    const body = JSON.stringify({ username, email: `${username}@example.com`, password: PASSWORD });
+    const r = await withHost(host, `http://${host}`, "/v1/auth/register", "POST", body);
+    expect(r.status, r.body).toBe(403);
+    expect((await withHost(host, `http://${host}`, "/v1/auth/jwks")).status).toBe(403);
+    // Nothing was registered: the name is still free.
+    const again = await rest(server.baseUrl, "POST", "/v1/auth/register", { body: { username, email: `${username}@example.com`, password: PASSWORD } });
+    expect(again.status, again.text).toBe(200);
+  });
+
+  it("an Origin matching a loopback Host is still same-origin (the local /docs page)", async () => {
+    const port = new URL(server.baseUrl).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      expect((await withHost(host, `http://${host}`, "/v1/auth/jwks")).status, host).toBe(200);
+    }
+  });
+});
+
 describe("security headers", () => {
   it("are on every response: API success, API error, refusal, operations, docs", async () => {
     const responses = await Promise.all(
-      ["/v1/auth/jwks", "/v1/users/me", "/v1/none", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/init.js"].map(async (p) => [p, await fetch(`${server.baseUrl}${p}`)] as const),
+      ["/v1/auth/jwks", "/v1/users/me", "/v1/none", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/init.js"].map(async (p) => [p, await fetch(`${server.baseUrl}${p}`)] as const),
     );
+    responses.push(["ops /metrics", await fetch(`${server.opsUrl}/metrics`)], ["ops /nothing", await fetch(`${server.opsUrl}/nothing`)]);
     for (const [path, r] of responses) {
       expect(r.headers.get("x-content-type-options"), path).toBe("nosniff");
       expect(r.headers.get("x-frame-options"), path).toBe("DENY");
@@ -130,8 +172,10 @@ describe("operations endpoints", () => {
   it("/metrics: default process metrics, gRPC calls by method and code (REST ones included), HTTP requests by route", async () => {
     await rest(server.baseUrl, "GET", "/v1/auth/jwks");
     await rest(server.baseUrl, "GET", "/v1/users/me");
-    const r = await fetch(`${server.baseUrl}/metrics`);
+    const r = await fetch(`${server.opsUrl}/metrics`);
+    expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(r.headers.get("cache-control")).toBe("no-store");
     const text = await r.text();
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
@@ -141,9 +185,47 @@ describe("operations endpoints", () => {
     expect(text).toMatch(/^http_requests_total\{method="GET",route="\/v1\/auth\/jwks",code="200"\} [1-9]/m);
     // Labels are route templates, never raw paths (bounded cardinality).
     await rest(server.baseUrl, "DELETE", "/v1/sessions/01900000-0000-7000-8000-000000000000");
-    const after = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const after = await (await fetch(`${server.opsUrl}/metrics`)).text();
     expect(after).toContain('route="/v1/sessions/{session_id}"');
     expect(after).not.toContain("01900000-0000-7000-8000-000000000000");
+  });
+
+  it("/metrics is not served on the public REST port: 404 like any unknown path, whatever the method or spelling", async () => {
+    expect(server.opsPort).not.toBe(server.httpPort);
+    for (const path of ["/metrics", "/metrics?x=1", "/metrics/"]) {
+      const r = await rest(server.baseUrl, "GET", path);
+      expect(r.status, path).toBe(404);
+      expect(r.text).not.toMatch(/process_cpu|grpc_server_handled_total|http_requests_total/);
+    }
+    expect((await fetch(`${server.baseUrl}/metrics`, { method: "HEAD" })).status).toBe(404);
+  });
+
+  it("the operators' listener serves /metrics (GET and HEAD) and nothing else: no API, no health, no docs", async () => {
+    expect((await fetch(`${server.opsUrl}/metrics`, { method: "HEAD" })).status).toBe(200);
+    for (const path of ["/", "/healthz", "/readyz", "/openapi.json", "/docs", "/v1/auth/jwks", "/metrics/../v1/auth/jwks"]) {
+      const r = await fetch(`${server.opsUrl}${path}`);
+      expect(r.status, path).toBe(404);
+      expect(await r.text()).not.toContain("keys");
+    }
+    const post = await fetch(`${server.opsUrl}/metrics`, { method: "POST", body: "x" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    // No CORS on it: a browser page elsewhere gets no permission to read it.
+    const cross = await fetch(`${server.opsUrl}/metrics`, { headers: { origin: "http://evil.example.test" } });
+    expect(cross.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("the operators' listener is bound where SERVER__OPS_HOST says: loopback here, not every interface", async () => {
+    const address = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: server.opsPort, path: "/metrics" }, (res) => {
+        resolve(res.socket.localAddress ?? "");
+        res.resume();
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(address).toBe("127.0.0.1");
+    expect(server.app.config.server.opsHost).toBe("127.0.0.1");
   });
 
   it("/openapi.json is the committed document, which is what the descriptor set gives now", async () => {

@@ -65,10 +65,11 @@ describe("refusals in the google.rpc.Status shape", () => {
 
   it("unknown query parameter: 400 naming it; a body:\"*\" route takes no query parameters", async () => {
     const u = await newUser();
-    const r = await rest(server.baseUrl, "GET", "/v1/sessions", { bearer: u.token, query: { pageSize: "10" } });
+    // (ListSessions pages now, so page_size is a real parameter: ask with one it does not have.)
+    const r = await rest(server.baseUrl, "GET", "/v1/sessions", { bearer: u.token, query: { sortOrder: "asc" } });
     expectStatus(r, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
     expect(r.json.message).toBe("Unknown query parameter");
-    expect(r.text).toContain('"field":"pageSize"');
+    expect(r.text).toContain('"field":"sortOrder"');
     expectStatus(await rest(server.baseUrl, "POST", "/v1/auth/login", { query: { identifier: "ada" }, body: {} }), 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
     // A field already bound by the path cannot come again from the query.
     const twice = await rest(server.baseUrl, "DELETE", `/v1/sessions/${u.sessionId}`, { bearer: u.token, query: { session_id: u.sessionId } });

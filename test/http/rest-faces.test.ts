@@ -206,6 +206,17 @@ const cases: Record<string, () => Promise<void>> = {
     ok(await rpc("auth.v1.UserService/DisableTotp", { bearer: a.accessToken, body: { password: a.password } }));
     expect(ok(await rpc("auth.v1.UserService/GetMe", { bearer: a.accessToken })).user.mfaEnabled).toBe(false);
   },
+  "auth.v1.UserService/Reauthenticate": async () => {
+    const a = await register();
+    const r = ok(await rpc("auth.v1.UserService/Reauthenticate", { bearer: a.accessToken, body: { password: a.password } }));
+    // A Timestamp in RFC 3339, about AUTH__REAUTH_MAX_AGE_MINUTES (10) from now.
+    const until = Date.parse(r.freshUntil as string);
+    expect(until - Date.now()).toBeGreaterThan(9 * 60_000);
+    expect(until - Date.now()).toBeLessThan(11 * 60_000);
+    const wrong = await rpc("auth.v1.UserService/Reauthenticate", { bearer: a.accessToken, body: { password: "not the password" } });
+    expectStatus(wrong, 401, GRPC.UNAUTHENTICATED, "INVALID_CREDENTIALS");
+    expectStatus(await rpc("auth.v1.UserService/Reauthenticate", { body: { password: a.password } }), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
   "auth.v1.UserService/ListAuditEvents": async () => {
     const a = await register();
     for (let i = 0; i < 2; i++) await rpc("auth.v1.AuthService/Login", { body: { identifier: a.username, password: i === 0 ? "wrong password here" : a.password } });

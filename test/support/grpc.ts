@@ -57,6 +57,8 @@ export interface DecodedError {
   fieldViolations: { field: string; description: string }[];
   retryDelaySeconds: number | null;
   detailTypes: string[];
+  /** Every detail's bytes (hex) but RequestInfo's, which names the request: equal answers compare equal. */
+  detailBytes: string[];
   requestId: string;
 }
 
@@ -74,6 +76,9 @@ export function decodeError(error: unknown): DecodedError {
     fieldViolations: [],
     retryDelaySeconds: null,
     detailTypes: status.details.map((d) => d.typeUrl),
+    detailBytes: status.details
+      .filter((d) => !d.typeUrl.endsWith("google.rpc.RequestInfo"))
+      .map((d) => `${d.typeUrl}:${Buffer.from(d.value).toString("hex")}`),
     requestId: String(e.metadata?.get("x-request-id")[0] ?? ""),
   };
   for (const d of status.details) {

@@ -83,7 +83,7 @@ export async function spawnService(env: Record<string, string>, timeoutMs = 30_0
   // Set below, before any output can arrive (stream events come on a later tick).
   let listening: (port: number) => void = () => {};
   const { child, lines, exited } = spawnMain(
-    { SERVER__HOST: "127.0.0.1", SERVER__GRPC_PORT: "0", SERVER__HTTP_PORT: "0", ...env },
+    { SERVER__HOST: "127.0.0.1", SERVER__GRPC_PORT: "0", SERVER__HTTP_PORT: "0", SERVER__OPS_PORT: "0", ...env },
     {
       onLine: (line) => {
         if (line.includes('"auth-service listening"')) listening(JSON.parse(line).grpcPort);

@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import type { Clock } from "../../src/application/ports.js";
 import { loadConfig } from "../../src/config.js";
-import { createApp, type App } from "../../src/container.js";
+import { createApp, type App, type AppOptions } from "../../src/container.js";
 import { createEmptyPostgresDatabase } from "./database.js";
 import { connect, type Clients } from "./grpc.js";
 
@@ -12,6 +12,9 @@ export interface TestServer {
   /** The built-in REST gateway's port and `http://127.0.0.1:<port>`. */
   httpPort: number;
   baseUrl: string;
+  /** The operators' listener (/metrics) and `http://127.0.0.1:<port>`. */
+  opsPort: number;
+  opsUrl: string;
   clients: Clients;
   /** Every log line written so far (JSON strings). */
   logs: string[];
@@ -29,7 +32,9 @@ export class ManualClock implements Clock {
   }
 }
 
-export async function startTestServer(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; appOptions?: Pick<AppOptions, "wrapHasher" | "wrapUnitOfWork"> } = {},
+): Promise<TestServer> {
   // With DATABASE__URL set (CI's second pass) each server gets its own scratch database on
   // that PostgreSQL; otherwise the embedded PGlite, in memory.
   const pg = process.env.DATABASE__URL && !options.env?.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
@@ -37,6 +42,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     SERVER__HOST: "127.0.0.1",
     SERVER__GRPC_PORT: "0",
     SERVER__HTTP_PORT: "0",
+    SERVER__OPS_PORT: "0",
     SERVER__ENVIRONMENT: "test",
     DATABASE__DATA_DIR: "memory://",
     LOG__LEVEL: "info",
@@ -55,8 +61,8 @@ export async function startTestServer(options: { env?: Record<string, string>; c
   });
   let app: App | undefined;
   try {
-    app = await createApp(loadConfig(env), { logDestination: destination, ...(options.clock ? { clock: options.clock } : {}) });
-    const { grpcPort, httpPort } = await app.start();
+    app = await createApp(loadConfig(env), { logDestination: destination, ...options.appOptions, ...(options.clock ? { clock: options.clock } : {}) });
+    const { grpcPort, httpPort, opsPort } = await app.start();
     const started = app;
     const clients = connect(grpcPort);
     return {
@@ -64,6 +70,8 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       port: grpcPort,
       httpPort,
       baseUrl: `http://127.0.0.1:${httpPort}`,
+      opsPort,
+      opsUrl: `http://127.0.0.1:${opsPort}`,
       clients,
       logs,
       async close() {

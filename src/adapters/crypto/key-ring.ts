@@ -24,7 +24,8 @@ export interface KeyRingOptions {
 /**
  * The Ed25519 signing keys, shared by every instance through the database. One key signs (the
  * newest active one); every key not yet expired verifies, so a rotation never invalidates a
- * token in flight. Private keys are sealed at rest when CRYPTO__ENCRYPTION_KEY is set.
+ * token in flight. Private keys are sealed at rest when CRYPTO__ENCRYPTION_KEY is set, and
+ * then an unsealed stored key is refused.
  */
 export class KeyRing {
   private keys = new Map<string, LoadedKey>();
@@ -157,6 +158,13 @@ export class KeyRing {
     if (SecretBox.isSealed(pem)) {
       if (!this.box) throw new Error("signing keys are encrypted: set CRYPTO__ENCRYPTION_KEY to the key they were sealed with");
       pem = this.box.open(pem, key.kid);
+    } else if (this.box) {
+      // With the key set, an unsealed private key is refused rather than trusted: a row anyone
+      // could have written must never become a key that signs tokens. The PEM stays out of
+      // the message.
+      throw new Error(
+        `signing key ${key.kid} is stored unsealed but CRYPTO__ENCRYPTION_KEY is set: re-seal it or start from a database written with the key`,
+      );
     }
     const privateKey = createPrivateKey(pem);
     const publicKey = createPublicKey(privateKey);

@@ -10,6 +10,8 @@ export interface CallContext {
   /** Full method path, e.g. `/auth.v1.AuthService/Login`. */
   method: string;
   request: RequestContext;
+  /** The decoded request message (read by the access rule for update_mask paths). */
+  message: unknown;
   metadata: Metadata;
   /** Set by the auth interceptor when a valid bearer token came with the call. */
   principal: Principal | null;
@@ -46,8 +48,9 @@ export function peerAddress(peer: string): string {
  * The built-in REST gateway (adapters/http) forwards each call over loopback with this
  * per-process secret. Only a call carrying it has its `x-forwarded-for` and
  * `x-forwarded-user-agent` believed without its peer being a trusted proxy: another local
- * process cannot speak for other clients (security.md 14). The gateway always appends the
- * HTTP peer it saw, so the hop walk below starts from a fact.
+ * process cannot speak for other clients (security.md 14). The gateway appends the HTTP peer
+ * it saw, or forwards no X-Forwarded-For at all when it saw none (the client's own header then
+ * never speaks for it), so the hop walk below starts from a fact.
  */
 export const GATEWAY_SECRET_METADATA = "x-auth-gateway-secret";
 export const FORWARDED_USER_AGENT_METADATA = "x-forwarded-user-agent";
@@ -91,6 +94,7 @@ export function buildCallContext(
   return {
     method,
     request: { requestId, ipAddress, userAgent },
+    message: call.request,
     metadata: call.metadata,
     principal: null,
     log: base.logger.child({ requestId }),

@@ -6,6 +6,7 @@ import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
 import type { AuditEvent as PbAuditEvent, Jwk, Session as PbSession, TokenPair, User as PbUser } from "../../gen/pb/auth/v1/resources.js";
+import type { ListSessionsResponse } from "../../gen/pb/auth/v1/session_service.js";
 
 export function userToPb(user: User): PbUser {
   return {
@@ -36,6 +37,14 @@ export function sessionToPb(session: Session, currentSessionId: string | null): 
     lastUsedAt: session.lastUsedAt,
     expiresAt: session.expiresAt,
     current: session.id === currentSessionId,
+  };
+}
+
+/** One page of ListSessions: `current` marks the calling session wherever it falls. */
+export function listSessionsToPb(page: { sessions: Session[]; currentSessionId: string; nextPageToken: string }): ListSessionsResponse {
+  return {
+    sessions: page.sessions.map((session) => sessionToPb(session, page.currentSessionId)),
+    nextPageToken: page.nextPageToken,
   };
 }
 

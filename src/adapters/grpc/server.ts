@@ -12,15 +12,13 @@ import { reflectionPackageDefinition } from "./descriptors.js";
 import { sessionServiceHandlers } from "./session-service.js";
 import type { Unary } from "./unary.js";
 import { userServiceHandlers } from "./user-service.js";
-import type { AuthPolicy } from "./interceptors/auth.js";
+import { bearerRuleOf, type BearerRule } from "./access-table.js";
 
 export const SERVICE_NAMES = ["auth.v1.AuthService", "auth.v1.SessionService", "auth.v1.UserService"] as const;
 
-/** Which calls need a bearer token. Logout takes one optionally (or a refresh token). */
-export function authPolicyOf(method: string): AuthPolicy {
-  if (method === AuthServiceService.logout.path) return "optional";
-  if (method.startsWith("/auth.v1.SessionService/") || method.startsWith("/auth.v1.UserService/")) return "required";
-  return "none";
+/** Which calls need a bearer token: the access option each rpc declares (access-table.ts). */
+export function authPolicyOf(method: string): BearerRule {
+  return bearerRuleOf(method);
 }
 
 /** grpc.health.v1 for "" (overall) and each service; unknown names answer NOT_FOUND. */

@@ -1,15 +1,15 @@
 import type { UseCases } from "../../application/use-cases.js";
 import { SessionServiceService, type SessionServiceServer } from "../../gen/pb/auth/v1/session_service.js";
 import { requirePrincipal } from "./principal.js";
-import { sessionToPb } from "./mappers.js";
+import { listSessionsToPb } from "./mappers.js";
 import type { Unary } from "./unary.js";
 
 export function sessionServiceHandlers(uc: UseCases, unary: Unary): SessionServiceServer {
   const s = SessionServiceService;
   return {
-    listSessions: unary(s.listSessions, async (_req, ctx) => {
-      const out = await uc.listSessions.execute(requirePrincipal(ctx));
-      return { sessions: out.sessions.map((session) => sessionToPb(session, out.currentSessionId)) };
+    listSessions: unary(s.listSessions, async (req, ctx) => {
+      const out = await uc.listSessions.execute({ pageSize: req.pageSize, pageToken: req.pageToken }, requirePrincipal(ctx));
+      return listSessionsToPb(out);
     }),
     revokeSession: unary(s.revokeSession, async (req, ctx) => {
       await uc.revokeSession.execute({ sessionId: req.sessionId }, requirePrincipal(ctx), ctx.request);

@@ -41,6 +41,10 @@ export function userServiceHandlers(uc: UseCases, unary: Unary): UserServiceServ
       await uc.disableTotp.execute({ code: req.code, password: req.password }, requirePrincipal(ctx), ctx.request);
       return {};
     }),
+    reauthenticate: unary(s.reauthenticate, async (req, ctx) => {
+      const out = await uc.reauthenticate.execute({ password: req.password, code: req.code }, requirePrincipal(ctx), ctx.request);
+      return { freshUntil: out.freshUntil };
+    }),
     listAuditEvents: unary(s.listAuditEvents, async (req, ctx) => {
       const out = await uc.listAuditEvents.execute({ pageSize: req.pageSize, pageToken: req.pageToken }, requirePrincipal(ctx));
       return { events: out.events.map(auditEventToPb), nextPageToken: out.nextPageToken };

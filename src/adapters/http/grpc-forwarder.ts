@@ -13,11 +13,23 @@ export interface ForwardedRequest {
    * Printable ASCII only (the gateway refuses the rest): grpc-js throws on anything else.
    */
   passThrough: Record<string, string>;
-  /** The HTTP peer's address, appended to any X-Forwarded-For it sent. */
+  /** The HTTP peer's address, appended to any X-Forwarded-For it sent; "" when unknown. */
   peerIp: string;
   /** Printable ASCII, like every other text metadata value. */
   forwardedFor: string | undefined;
   userAgent: string | undefined;
+}
+
+/**
+ * The X-Forwarded-For the gateway vouches for: the client's own header, then the HTTP peer it
+ * saw. The gRPC side believes the last hop that is not a trusted proxy (call-context.ts,
+ * clientAddress), so the peer must be last and must be a fact: when it is unknown (the socket
+ * closed early), nothing is forwarded at all, and the gRPC side falls back to its own peer,
+ * the loopback gateway. Never the client's header alone: it would speak for the client.
+ */
+export function forwardedForHops(forwardedFor: string | undefined, peerIp: string): string | undefined {
+  if (peerIp === "") return undefined;
+  return forwardedFor === undefined || forwardedFor.trim() === "" ? peerIp : `${forwardedFor}, ${peerIp}`;
 }
 
 export type ForwardResult = { ok: true; bytes: Buffer } | { ok: false; error: ServiceError };
@@ -46,8 +58,8 @@ export class GrpcForwarder {
   call(grpcPath: string, request: Uint8Array, from: ForwardedRequest): PendingCall {
     const metadata = new Metadata();
     for (const [key, value] of Object.entries(from.passThrough)) metadata.set(key, value);
-    const hops = [from.forwardedFor, from.peerIp].filter((h): h is string => h !== undefined && h !== "");
-    if (hops.length > 0) metadata.set("x-forwarded-for", hops.join(", "));
+    const hops = forwardedForHops(from.forwardedFor, from.peerIp);
+    if (hops !== undefined) metadata.set("x-forwarded-for", hops);
     if (from.userAgent) metadata.set(FORWARDED_USER_AGENT_METADATA, from.userAgent.slice(0, 512));
     metadata.set(GATEWAY_SECRET_METADATA, this.options.secret);
 

@@ -1,10 +1,9 @@
-import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { DocsAssets } from "./docs.js";
 import { OpsEndpoints, type Readiness } from "./ops-endpoints.js";
 
 const ops = (state: Readiness, stopping = false) =>
-  new OpsEndpoints({ ready: () => state, metrics: new Registry(), docs: new DocsAssets(), stopping: () => stopping });
+  new OpsEndpoints({ ready: () => state, docs: new DocsAssets(), stopping: () => stopping });
 
 describe("/readyz", () => {
   it("is 503 naming the dependency that does not answer, and while stopping", async () => {
@@ -21,7 +20,7 @@ describe("/readyz", () => {
   it("answers from the health monitor's last result, whatever it is when the request comes", async () => {
     const last: Readiness = { database: true, redis: true };
     let reads = 0;
-    const endpoints = new OpsEndpoints({ ready: () => (reads++, last), metrics: new Registry(), docs: new DocsAssets(), stopping: () => false });
+    const endpoints = new OpsEndpoints({ ready: () => (reads++, last), docs: new DocsAssets(), stopping: () => false });
     expect((await endpoints.handle("GET", "/readyz"))?.status).toBe(200);
     last.redis = false;
     const down = await endpoints.handle("GET", "/readyz");
@@ -36,5 +35,12 @@ describe("/readyz", () => {
   it("answers GET and HEAD only; anything else falls through to the API routes", async () => {
     expect(await ops({ database: true, redis: true }).handle("POST", "/healthz")).toBeNull();
     expect(await ops({ database: true, redis: true }).handle("GET", "/docs/../../package.json")).toBeNull();
+  });
+});
+
+describe("/metrics", () => {
+  it("is not one of the public operations paths (it is on the operators' listener)", async () => {
+    expect(await ops({ database: true, redis: true }).handle("GET", "/metrics")).toBeNull();
+    expect(await ops({ database: true, redis: true }).handle("HEAD", "/metrics")).toBeNull();
   });
 });

@@ -1,10 +1,10 @@
 /**
- * What operators and browsers read besides the API: `/healthz` (the process answers),
- * `/readyz` (its database and Redis answered the last health probe: 503 otherwise, and while
- * shutting down),
- * `/metrics` (Prometheus text), `/openapi.json` and the `/docs` page.
+ * What load balancers and browsers read on the public REST port besides the API: `/healthz`
+ * (the process answers), `/readyz` (its database and Redis answered the last health probe: 503
+ * otherwise, and while shutting down), `/openapi.json` and the `/docs` page. `/metrics` is not
+ * here: it tells anyone the traffic, errors and internals of the service, so it is served only
+ * on the operators' listener (ops-listener.ts).
  */
-import type { Registry } from "prom-client";
 import type { DocsAssets } from "./docs.js";
 import { DOCS_CSP, NO_STORE } from "./security-headers.js";
 
@@ -31,7 +31,6 @@ export class OpsEndpoints {
        * anonymous, and a request must not be able to make the service hit its database.
        */
       ready: () => Readiness;
-      metrics: Registry;
       docs: DocsAssets;
       stopping: () => boolean;
     },
@@ -48,12 +47,6 @@ export class OpsEndpoints {
         const { database, redis } = this.deps.ready();
         return json(database && redis ? 200 : 503, { status: database && redis ? "ready" : "not ready", database, redis });
       }
-      case "/metrics":
-        return {
-          status: 200,
-          headers: { "content-type": this.deps.metrics.contentType, ...NO_STORE },
-          body: await this.deps.metrics.metrics(),
-        };
     }
     const asset = this.deps.docs.get(path);
     if (!asset) return null;

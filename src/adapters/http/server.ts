@@ -3,6 +3,7 @@
  * in production, from the same google.api.http rules, so `npm start` alone serves browsers.
  * Per request: security headers, CORS, operations paths, then the route table → transcode →
  * our gRPC server over loopback → JSON (or google.rpc.Status JSON with Envoy's HTTP code).
+ * `/metrics` is not served here (404 like any unknown path): see ops-listener.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -33,6 +34,7 @@ export interface HttpGatewayOptions {
   gatewaySecret: string;
   /** The dependencies' state as last seen by the health monitor: /readyz does no I/O of its own. */
   ready: () => Readiness;
+  /** Where the gateway's own request metrics are registered (served on the operators' listener, never here). */
   metrics: Registry;
   docs?: DocsAssets;
 }
@@ -71,7 +73,6 @@ export class HttpGateway {
     this.cors = new CorsPolicy(options.allowedOrigins, [...new Set([...this.routes.verbs, "GET"])]);
     this.ops = new OpsEndpoints({
       ready: options.ready,
-      metrics: options.metrics,
       docs: options.docs ?? new DocsAssets(),
       stopping: () => this.stopping,
     });
@@ -241,10 +242,14 @@ export class HttpGateway {
   }
 }
 
-/** The HTTP peer's address; IPv4-mapped IPv6 as plain IPv4 (as call-context.ts does for gRPC). */
-function httpPeer(req: IncomingMessage): string {
+/**
+ * The HTTP peer's address; IPv4-mapped IPv6 as plain IPv4 (as call-context.ts does for gRPC).
+ * "" when the socket no longer knows it (it closed before the request was handled): then
+ * the forwarder sends no X-Forwarded-For at all (grpc-forwarder.ts, forwardedForHops).
+ */
+export function httpPeer(req: Pick<IncomingMessage, "socket">): string {
   const address = req.socket.remoteAddress ?? "";
-  return peerAddress(address.includes(":") ? `[${address}]:0` : `${address}:0`);
+  return address === "" ? "" : peerAddress(address.includes(":") ? `[${address}]:0` : `${address}:0`);
 }
 
 /** A path echoed in a message: printable ASCII only (no log or header injection). */

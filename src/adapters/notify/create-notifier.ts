@@ -9,6 +9,11 @@
  * Each real provider sits behind its own resilient() policy (timeout + retry + breaker), so
  * a dead SMS gateway never slows email down. The outbox is always returned, even when both
  * channels have providers, so development tooling has one place to look.
+ *
+ * Every kind of Notification (codes, no-account messages, security notices) takes the same
+ * route: the channel decides, never the kind. What differs per kind (wording, the webhook's
+ * `purpose`, what the outbox keeps and logs) is decided in templates.ts, webhook-sms-notifier.ts
+ * and outbox-notifier.ts, each by an exhaustive switch that stops compiling on a new kind.
  */
 import type { Clock, Notifier } from "../../application/ports.js";
 import type { Logger } from "../logging/logger.js";
@@ -80,11 +85,11 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
     sms = resilient(webhook, guard("sms-webhook", config.smsTimeoutMs));
   }
 
-  // Where codes go, never how to reach the provider: the URLs may carry credentials.
+  // Where messages go, never how to reach the provider: the URLs may carry credentials.
   const routes = { email: email === outbox ? "outbox" : "smtp", sms: sms === outbox ? "outbox" : "webhook" };
   log.info(routes, "notification delivery");
   if (!config.revealCodes && (email === outbox || sms === outbox)) {
-    log.warn(routes, "a channel has no delivery provider: its codes stay in the in-memory outbox and reach nobody");
+    log.warn(routes, "a channel has no delivery provider: its codes and security notices stay in the in-memory outbox and reach nobody");
   }
 
   return {

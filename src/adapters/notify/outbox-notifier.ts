@@ -6,18 +6,27 @@
  * `revealCodes: true`, which the composition root sets for SERVER__ENVIRONMENT=development
  * alone; the destination is always masked. In any other environment the code exists only in
  * this process's memory, and reaches nobody, so a misconfigured production deployment fails
- * closed: users never get codes (and notice), but nothing leaks into log storage.
+ * closed: users never get codes (and notice), but nothing leaks into log storage. A security
+ * notice is logged by kind, notice and time (`notice: "email_changed"`), never by its text.
  */
-import type { Clock, Notification, Notifier } from "../../application/ports.js";
+import type { Clock, CodeNotification, Notification, Notifier, SecurityNotification } from "../../application/ports.js";
 import type { Logger } from "../logging/logger.js";
 import { render } from "./templates.js";
 
-export interface OutboxMessage extends Notification {
+interface Delivered {
   /** The text a real channel would have carried (the email's plain-text part, or the SMS). */
   body: string;
   subject: string;
   queuedAt: Date;
 }
+
+/**
+ * A kept message: the notification plus what it rendered to. The fields of the other kind
+ * are declared absent, so `latest(to)?.code` reads as `string | undefined` for any message.
+ */
+export type OutboxMessage =
+  | (CodeNotification & Delivered & { notice?: undefined; at?: undefined })
+  | (SecurityNotification & Delivered & { purpose?: undefined; code?: undefined; expiresAt?: undefined });
 
 export interface OutboxNotifierOptions {
   revealCodes?: boolean;
@@ -47,25 +56,35 @@ export class OutboxNotifier implements Notifier {
   async send(notification: Notification): Promise<void> {
     const now = this.clock.now();
     const rendered = render(notification, { productName: this.productName, now });
-    this.queue.push({
-      ...notification,
-      expiresAt: new Date(notification.expiresAt),
+    const delivered: Delivered = {
       subject: rendered.subject,
       body: notification.channel === "email" ? rendered.text : rendered.sms,
       queuedAt: now,
-    });
-    if (this.queue.length > this.capacity) this.queue.splice(0, this.queue.length - this.capacity);
-
-    const entry: Record<string, string> = {
-      channel: notification.channel,
-      to: maskDestination(notification.to),
-      purpose: notification.purpose,
-      kind: notification.kind,
-      expiresAt: notification.expiresAt.toISOString(),
     };
-    // Named `code`, not `otpCode`: the logger redacts `*.otpCode` everywhere, which would
-    // hide it in development too, where showing it is the whole point.
-    if (this.revealCodes && notification.kind === "code" && notification.code !== undefined) entry.code = notification.code;
+    const entry: Record<string, string> = { channel: notification.channel, to: maskDestination(notification.to), kind: notification.kind };
+    let message: OutboxMessage;
+    // Exhaustive: a new kind of notification does not compile until it says what it keeps and logs.
+    switch (notification.kind) {
+      case "code":
+      case "no_account":
+        message = { ...notification, expiresAt: new Date(notification.expiresAt), ...delivered };
+        entry.purpose = notification.purpose;
+        entry.expiresAt = notification.expiresAt.toISOString();
+        // Named `code`, not `otpCode`: the logger redacts `*.otpCode` everywhere, which would
+        // hide it in development too, where showing it is the whole point.
+        if (this.revealCodes && notification.kind === "code" && notification.code !== undefined) entry.code = notification.code;
+        break;
+      case "notice":
+        // Field by field: whatever else a caller put on the object stays out of the outbox.
+        message = { channel: notification.channel, to: notification.to, kind: "notice", notice: notification.notice, at: new Date(notification.at), ...delivered };
+        entry.notice = notification.notice;
+        entry.at = notification.at.toISOString();
+        break;
+      default:
+        return unreachable(notification);
+    }
+    this.queue.push(message);
+    if (this.queue.length > this.capacity) this.queue.splice(0, this.queue.length - this.capacity);
     this.log.info({ notification: entry }, "notification kept in the outbox (no provider configured)");
   }
 
@@ -89,7 +108,19 @@ export class OutboxNotifier implements Notifier {
 }
 
 function copy(message: OutboxMessage): OutboxMessage {
-  return { ...message, expiresAt: new Date(message.expiresAt), queuedAt: new Date(message.queuedAt) };
+  switch (message.kind) {
+    case "code":
+    case "no_account":
+      return { ...message, expiresAt: new Date(message.expiresAt), queuedAt: new Date(message.queuedAt) };
+    case "notice":
+      return { ...message, at: new Date(message.at), queuedAt: new Date(message.queuedAt) };
+    default:
+      return unreachable(message);
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unknown notification kind: ${String((value as { kind?: unknown })?.kind)}`);
 }
 
 /**

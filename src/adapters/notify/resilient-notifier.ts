@@ -15,8 +15,10 @@
  *
  * Every provider failure that escapes (timeout, open circuit, refusal) becomes
  * DependencyUnavailableError(name), which the gRPC layer answers as UNAVAILABLE: the caller
- * may ask again. Anything else (a bug such as a code notification without a code) is passed
- * through untouched so that it surfaces as INTERNAL instead of hiding behind "retry later".
+ * may ask again. Anything else (a bug such as a code notification without a code, or a
+ * notice without a valid time) is passed through untouched so that it surfaces as INTERNAL
+ * instead of hiding behind "retry later". The policy is the same for every kind of
+ * notification: it never looks inside one, so a security notice is retried like a code.
  *
  * Worst case latency for a hung provider: (retries + 1) × timeoutMs plus the backoff delays.
  */

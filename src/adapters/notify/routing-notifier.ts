@@ -1,6 +1,8 @@
 /**
  * Sends each notification through the notifier for its channel, so email and SMS can use
- * different providers (or one of them the outbox) behind the single Notifier port.
+ * different providers (or one of them the outbox) behind the single Notifier port. Codes and
+ * security notices route alike: only the channel decides, so a notice about a changed email
+ * goes out the same way, and with the same resilience, as the codes to that address.
  */
 import type { Channel, Notification, Notifier } from "../../application/ports.js";
 

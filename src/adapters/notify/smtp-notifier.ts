@@ -1,6 +1,8 @@
 /**
  * Email delivery over SMTP (nodemailer). One message per notification, plain text plus an
- * HTML alternative, both rendered by templates.ts.
+ * HTML alternative, both rendered by templates.ts, for every kind alike (a code, a
+ * no-account message, a security notice): the wording per kind lives there, in an
+ * exhaustive switch, and the envelope here only ever uses the notification's `to`.
  *
  * The transport comes from a connection URL (MAIL__SMTP_URL): `smtp://user:pass@host:587`
  * upgrades with STARTTLS when the server offers it, `smtps://host:465` is TLS from the first

@@ -6,12 +6,15 @@
  * Security invariants:
  * - the code appears only for `kind: "code"`; a `no_account` message never carries one, even
  *   if a caller set `code` by mistake (it would hand a stranger a valid-looking code);
+ * - a security `notice` says what happened and when, and nothing else: no code, no secret,
+ *   and never the new address of a changed email or phone (the notice goes to the old one,
+ *   and the new one may be an attacker's; it is not even in the notification);
  * - the subject never carries the code (subjects show up in lock-screen previews, mailbox
  *   listings and provider logs);
  * - everything interpolated into HTML is escaped, the product name included (it comes from
  *   configuration, which is not markup).
  */
-import type { Channel, Notification, OtpPurpose } from "../../application/ports.js";
+import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../application/ports.js";
 
 export interface RenderOptions {
   productName: string;
@@ -49,20 +52,34 @@ const NEVER_SHARE_SHORT = "Never share it.";
 
 export function render(n: Notification, opts: RenderOptions): RenderedMessage {
   const product = oneLine(opts.productName);
-  const wording = PURPOSES[n.purpose];
-  const expiry = describeExpiry(n.expiresAt, opts.now ?? new Date());
-  const place = n.channel === "email" ? "address" : "number";
-
-  if (n.kind === "no_account") {
-    const lead = `Someone asked for a ${wording.noun} for this ${place}, but no account uses it.`;
-    return {
-      subject: `${product}: ${wording.noun} requested`,
-      text: [`${lead} ${NO_ACCOUNT_HINT}`, "", `— ${product}`, ""].join("\n"),
-      html: page(product, [paragraph(`${lead} ${NO_ACCOUNT_HINT}`)]),
-      sms: `${product}: someone asked for a ${wording.noun} for this ${place}, but no account uses it. ${NO_ACCOUNT_HINT}`,
-    };
+  // Exhaustive: a new kind of notification does not compile until it has its wording here.
+  switch (n.kind) {
+    case "code":
+      return renderCode(n, product, opts.now ?? new Date());
+    case "no_account":
+      return renderNoAccount(n, product);
+    case "notice":
+      return renderNotice(n, product);
+    default:
+      return unreachable(n, "notification kind");
   }
+}
 
+function renderNoAccount(n: CodeNotification, product: string): RenderedMessage {
+  const wording = PURPOSES[n.purpose];
+  const place = n.channel === "email" ? "address" : "number";
+  const lead = `Someone asked for a ${wording.noun} for this ${place}, but no account uses it.`;
+  return {
+    subject: `${product}: ${wording.noun} requested`,
+    text: [`${lead} ${NO_ACCOUNT_HINT}`, "", `— ${product}`, ""].join("\n"),
+    html: page(product, [paragraph(`${lead} ${NO_ACCOUNT_HINT}`)]),
+    sms: `${product}: someone asked for a ${wording.noun} for this ${place}, but no account uses it. ${NO_ACCOUNT_HINT}`,
+  };
+}
+
+function renderCode(n: CodeNotification, product: string, now: Date): RenderedMessage {
+  const wording = PURPOSES[n.purpose];
+  const expiry = describeExpiry(n.expiresAt, now);
   const code = n.code;
   // A code notification without a code is a bug upstream; sending "your code is undefined"
   // would only confuse the reader, so fail loudly instead.
@@ -82,6 +99,67 @@ export function render(n: Notification, opts: RenderOptions): RenderedMessage {
     ]),
     sms: `${product}: ${code} is your ${wording.noun}. It expires in ${expiry.minutes} (${expiry.utcTime}). ${NEVER_SHARE_SHORT}`,
   };
+}
+
+interface NoticeWording {
+  /** The subject after "<product>: ", lower case: "password changed". */
+  title: string;
+  /** What happened, one sentence ending in a full stop. */
+  happened: string;
+}
+
+/**
+ * What each security event says. Deliberately generic about the other side of a change:
+ * `email_changed` / `phone_changed` go to the OLD contact and never name the new one.
+ */
+function noticeWording(notice: SecurityNotice, channel: Channel): NoticeWording {
+  switch (notice) {
+    case "account_locked":
+      return { title: "account locked", happened: "Your account was locked after too many failed sign-in attempts." };
+    case "email_changed":
+      return { title: "email address changed", happened: "The email address of your account was changed." };
+    case "phone_changed":
+      return { title: "phone number changed", happened: "The phone number of your account was changed." };
+    case "password_changed":
+      return { title: "password changed", happened: "The password of your account was changed." };
+    case "mfa_enabled":
+      return { title: "two-step verification turned on", happened: "Two-step verification was turned on for your account." };
+    case "mfa_disabled":
+      return { title: "two-step verification turned off", happened: "Two-step verification was turned off for your account." };
+    case "account_claimed":
+      return {
+        title: "account secured",
+        happened:
+          `This ${channel === "email" ? "email address" : "phone number"} was confirmed with a code, so the password and ` +
+          "two-step verification set before that were removed.",
+      };
+    default:
+      return unreachable(notice, "security notice");
+  }
+}
+
+export const NOTICE_HINT = "If this was not you, reset your password or contact support.";
+
+function renderNotice(n: SecurityNotification, product: string): RenderedMessage {
+  const wording = noticeWording(n.notice, n.channel);
+  const when = `When: ${describeTime(n.at)}.`;
+  return {
+    subject: `${product}: ${wording.title}`,
+    text: [wording.happened, when, "", NOTICE_HINT, "", `— ${product}`, ""].join("\n"),
+    html: page(product, [paragraph(wording.happened), paragraph(when), paragraph(NOTICE_HINT)]),
+    sms: `${product}: ${wording.happened} ${when} ${NOTICE_HINT}`,
+  };
+}
+
+/** ISO 8601 in UTC to the second: `2026-11-21T14:05:09Z (UTC)`. */
+export function describeTime(at: Date): string {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new Error("a notice needs the time of its event");
+  return `${at.toISOString().replace(/\.\d{3}Z$/, "Z")} (UTC)`;
+}
+
+/** The `default` of an exhaustive switch: fails to compile while a case is missing. */
+function unreachable(value: never, what: string): never {
+  throw new Error(`unknown ${what}: ${String((value as { kind?: unknown })?.kind ?? value)}`);
 }
 
 /** "10 minutes" / "1 minute" plus the absolute UTC time, so a late reader knows where they stand. */

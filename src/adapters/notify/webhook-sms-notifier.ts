@@ -4,11 +4,15 @@
  *   POST <url>   Content-Type: application/json   [Authorization: Bearer <SMS__WEBHOOK_TOKEN>]
  *   { "to": "+4915112345678", "body": "<the SMS text>", "purpose": "login" }
  *
+ * `purpose` is the code's purpose (verify_contact, login, reset_password) for a code and for
+ * a no-account message, and `notice:<notice>` for a security notice ("notice:email_changed"),
+ * so a gateway can route or rate-limit by it without reading the body.
+ *
  * Any 2xx means the gateway took the message. The shape is small on purpose: a few lines of
  * glue (or a serverless function) turn it into a Twilio / Vonage / SNS call, and the service
  * needs no provider SDK.
  */
-import type { Clock, Notification, Notifier } from "../../application/ports.js";
+import type { Clock, Notification, Notifier, OtpPurpose, SecurityNotice } from "../../application/ports.js";
 import { DeliveryError, type CancellableNotifier } from "./resilient-notifier.js";
 import { render } from "./templates.js";
 
@@ -27,10 +31,28 @@ export interface WebhookSmsNotifierOptions {
   clock: Clock;
 }
 
+export type SmsWebhookPurpose = OtpPurpose | `notice:${SecurityNotice}`;
+
 export interface SmsWebhookPayload {
   to: string;
   body: string;
-  purpose: Notification["purpose"];
+  purpose: SmsWebhookPurpose;
+}
+
+/** What the payload's `purpose` says about a notification. */
+export function webhookPurpose(notification: Notification): SmsWebhookPurpose {
+  // Exhaustive: a new kind of notification does not compile until it has a purpose here.
+  switch (notification.kind) {
+    case "code":
+    case "no_account":
+      return notification.purpose;
+    case "notice":
+      return `notice:${notification.notice}`;
+    default: {
+      const unknown: never = notification;
+      throw new Error(`unknown notification kind: ${String((unknown as { kind?: unknown }).kind)}`);
+    }
+  }
 }
 
 export class WebhookSmsNotifier implements Notifier, CancellableNotifier {
@@ -54,7 +76,7 @@ export class WebhookSmsNotifier implements Notifier, CancellableNotifier {
       throw new Error(`WebhookSmsNotifier delivers sms only, not ${notification.channel}`);
     }
     const message = render(notification, { productName: this.productName, now: this.clock.now() });
-    const payload: SmsWebhookPayload = { to: notification.to, body: message.sms, purpose: notification.purpose };
+    const payload: SmsWebhookPayload = { to: notification.to, body: message.sms, purpose: webhookPurpose(notification) };
     const timeoutSignal = AbortSignal.timeout(this.timeoutMs);
     let response: Response;
     try {

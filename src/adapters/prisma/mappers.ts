@@ -38,6 +38,7 @@ export function toUser(row: UserRow): User {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     lastLoginAt: row.lastLoginAt,
+    authVersion: row.authVersion,
   };
 }
 
@@ -51,6 +52,7 @@ export function toSession(row: SessionRow): Session {
     authMethod: row.authMethod,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
+    authenticatedAt: row.authenticatedAt,
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
     revokedReason: row.revokedReason,

@@ -25,6 +25,8 @@ export class PrismaSessionRepository implements SessionRepository {
           createdAt: session.createdAt,
           // A new session has been "used" at the moment it was created.
           lastUsedAt: session.createdAt,
+          // Opening a session is an authentication.
+          authenticatedAt: session.createdAt,
           expiresAt: session.expiresAt,
         },
       }),
@@ -37,13 +39,23 @@ export class PrismaSessionRepository implements SessionRepository {
     return row === null ? null : toSession(row);
   }
 
-  async listLive(userId: string, now: Date): Promise<Session[]> {
-    // Served by the (user_id, revoked_at) index. `id` breaks ties between sessions created in
-    // the same millisecond so the order is stable.
+  async listLive(userId: string, now: Date, page: { limit: number; before?: { createdAt: Date; id: string } }): Promise<Session[]> {
+    // Served by the (user_id, revoked_at) index. Keyset paging on (createdAt, id), like the
+    // audit log: `id` breaks ties between sessions created in the same millisecond so the
+    // order is stable, and the cursor row itself is excluded.
+    const { before } = page;
     const rows = await withPrismaErrors(() =>
       this.db.session.findMany({
-        where: { userId, revokedAt: null, expiresAt: { gt: now } },
+        where: {
+          userId,
+          revokedAt: null,
+          expiresAt: { gt: now },
+          ...(before
+            ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] }
+            : {}),
+        },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: Math.max(0, Math.trunc(page.limit)),
       }),
     );
     return rows.map(toSession);
@@ -80,5 +92,15 @@ export class PrismaSessionRepository implements SessionRepository {
     // updateMany, not update: touching a session that was purged meanwhile is not an error
     // worth failing a request for.
     await withPrismaErrors(() => this.db.session.updateMany({ where: { id }, data: { lastUsedAt: now } }));
+  }
+
+  async markAuthenticated(id: string, now: Date): Promise<boolean> {
+    const { count } = await withPrismaErrors(() =>
+      this.db.session.updateMany({
+        where: { id, revokedAt: null, expiresAt: { gt: now } },
+        data: { authenticatedAt: now, lastUsedAt: now },
+      }),
+    );
+    return count === 1;
   }
 }

@@ -4,7 +4,7 @@
 // USER_ALREADY_EXISTS naming the field.
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import type { NewUser, UserPatch, UserRepository } from "../../application/ports.js";
+import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../../application/ports.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toUser } from "./mappers.js";
@@ -51,29 +51,25 @@ export class PrismaUserRepository implements UserRepository {
   async update(id: string, patch: UserPatch): Promise<User> {
     // Only the fields present in the patch are sent (Prisma skips undefined), so a partial
     // update never overwrites a column another request changed. A missing row is P2025.
-    const row = await withPrismaErrors(() =>
-      this.db.user.update({
-        where: { id },
-        data: {
-          username: patch.username,
-          usernameNormalized: patch.usernameNormalized,
-          email: patch.email,
-          phone: patch.phone,
-          fullName: patch.fullName,
-          emailVerified: patch.emailVerified,
-          phoneVerified: patch.phoneVerified,
-          passwordHash: patch.passwordHash,
-          isActive: patch.isActive,
-          deletedAt: patch.deletedAt,
-          lastLoginAt: patch.lastLoginAt,
-          mfaEnabled: patch.mfaEnabled,
-          totpSecretEnc: patch.totpSecretEnc,
-          totpLastStep: patch.totpLastStep,
-          updatedAt: patch.updatedAt,
-        },
-      }),
-    );
+    const row = await withPrismaErrors(() => this.db.user.update({ where: { id }, data: userData(patch) }));
     return toUser(row);
+  }
+
+  async updateIf(id: string, expected: UserExpectation, patch: UserPatch): Promise<User | null> {
+    // One UPDATE ... WHERE <expectation> RETURNING: under READ COMMITTED a concurrent writer's
+    // row lock makes this wait, and the WHERE is then re-checked on the committed row, so a
+    // change that committed first always wins over the check this caller made earlier.
+    const where: Prisma.UserWhereInput = { id };
+    if (expected.authVersion !== undefined) where.authVersion = expected.authVersion;
+    if (expected.email !== undefined) where.email = expected.email;
+    if (expected.phone !== undefined) where.phone = expected.phone;
+    if (expected.canSignIn) {
+      where.isActive = true;
+      where.deletedAt = null;
+    }
+    const rows = await withPrismaErrors(() => this.db.user.updateManyAndReturn({ where, data: userData(patch) }));
+    const row = rows[0];
+    return row === undefined ? null : toUser(row);
   }
 
   async advanceTotpStep(id: string, step: number): Promise<boolean> {
@@ -86,4 +82,26 @@ export class PrismaUserRepository implements UserRepository {
     );
     return count === 1;
   }
+}
+
+/** The columns a patch sets; undefined fields are left alone. */
+function userData(patch: UserPatch): Prisma.UserUpdateManyMutationInput {
+  return {
+    username: patch.username,
+    usernameNormalized: patch.usernameNormalized,
+    email: patch.email,
+    phone: patch.phone,
+    fullName: patch.fullName,
+    emailVerified: patch.emailVerified,
+    phoneVerified: patch.phoneVerified,
+    passwordHash: patch.passwordHash,
+    isActive: patch.isActive,
+    deletedAt: patch.deletedAt,
+    lastLoginAt: patch.lastLoginAt,
+    mfaEnabled: patch.mfaEnabled,
+    totpSecretEnc: patch.totpSecretEnc,
+    totpLastStep: patch.totpLastStep,
+    authVersion: patch.bumpAuthVersion ? { increment: 1 } : undefined,
+    updatedAt: patch.updatedAt,
+  };
 }

@@ -5,7 +5,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
-import type { AttemptLimiter, LimitState } from "../../application/ports.js";
+import type { AttemptLimiter, Clock, LimitState } from "../../application/ports.js";
 
 export interface AttemptLimiterOptions {
   /** Namespaces the keys (`<keyPrefix>:<key>`); one prefix per limit. */
@@ -148,4 +148,65 @@ export function redisAttemptLimiter(redis: Redis, opts: AttemptLimiterOptions): 
     insuranceLimiter: insurance,
   });
   return new FlexibleAttemptLimiter(limiter, { insurance, storeReady: () => redis.status === "ready" });
+}
+
+/**
+ * A limit counted on the service's injected clock, in two adjacent fixed windows: an attempt
+ * is counted in the bucket of the current window (`<key>@<window index>`), and a key is over
+ * its limit while the current and the previous window together hold `points`. So the failures
+ * that lock an account lock it wherever a window boundary falls between them, at most
+ * `points` fit in any span of one window, and the lock lasts until the window after the last
+ * counted attempt has passed. The inner store must keep a bucket for two windows (its own
+ * expiry only cleans up). Tests move a ManualClock instead of sleeping, on Redis and in memory
+ * alike; production runs on the system clock.
+ *
+ * Atomic like the inner limiter: `consume` adds to the current bucket in one step and allows
+ * the attempt only if that total, with the previous window's, is within the limit.
+ */
+export class ClockWindowLimiter implements AttemptLimiter {
+  constructor(
+    private readonly inner: AttemptLimiter,
+    private readonly clock: Clock,
+    private readonly points: number,
+    private readonly windowSeconds: number,
+  ) {}
+
+  private window(): { current: number; msLeft: number } {
+    const windowMs = this.windowSeconds * 1000;
+    const now = this.clock.now().getTime();
+    return { current: Math.floor(now / windowMs), msLeft: windowMs - (now % windowMs) };
+  }
+
+  private used(state: LimitState): number {
+    return this.points - state.remaining;
+  }
+
+  /** Refused: free again once the windows holding the attempts have passed. */
+  private refused(currentUsed: number, msLeft: number): LimitState {
+    const ms = msLeft + (currentUsed >= this.points ? this.windowSeconds * 1000 : 0);
+    return { allowed: false, remaining: 0, retryAfterSeconds: secondsUntil(ms) };
+  }
+
+  async consume(key: string, points = 1): Promise<LimitState> {
+    const { current, msLeft } = this.window();
+    const previous = this.used(await this.inner.peek(`${key}@${current - 1}`));
+    const after = await this.inner.consume(`${key}@${current}`, points);
+    // The inner count clamps at its limit: a refusal there is over the limit here too.
+    const currentUsed = after.allowed ? this.used(after) : this.points + 1;
+    const total = previous + currentUsed;
+    return total <= this.points ? { allowed: true, remaining: this.points - total, retryAfterSeconds: 0 } : this.refused(currentUsed, msLeft);
+  }
+
+  async peek(key: string): Promise<LimitState> {
+    const { current, msLeft } = this.window();
+    const [previous, now] = await Promise.all([this.inner.peek(`${key}@${current - 1}`), this.inner.peek(`${key}@${current}`)]);
+    const total = this.used(previous) + this.used(now);
+    // peek answers whether ANOTHER attempt fits now.
+    return total < this.points ? { allowed: true, remaining: this.points - total, retryAfterSeconds: 0 } : this.refused(this.used(now), msLeft);
+  }
+
+  async reset(key: string): Promise<void> {
+    const { current } = this.window();
+    await Promise.all([this.inner.reset(`${key}@${current - 1}`), this.inner.reset(`${key}@${current}`)]);
+  }
 }

@@ -1,23 +1,29 @@
 import { DomainError } from "../../../domain/errors.js";
+import type { RequireFreshAuthentication } from "../../../application/require-fresh-authentication.js";
 import type { ValidateToken } from "../../../application/validate-token.js";
+import { needsFreshAuthentication, type AccessTable } from "../access-table.js";
 import type { Interceptor } from "./types.js";
-
-/** `required`: a valid bearer or the call fails; `optional`: checked when present; `none`: ignored. */
-export type AuthPolicy = "required" | "optional" | "none";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
 /**
- * Bearer authentication for the methods that need it. Uses the very ValidateToken use case
- * other services call, so there is one definition of a valid token.
+ * Enforces each rpc's declared access (`option (auth.v1.access)`, read into `table`): the
+ * bearer rule, through the very ValidateToken use case other services call (one definition of
+ * a valid token), then the fresh-authentication rule. A method missing from the table needs a
+ * bearer (fail closed).
  */
-export function authInterceptor(validate: ValidateToken, policyOf: (method: string) => AuthPolicy): Interceptor {
+export function authInterceptor(
+  validate: ValidateToken,
+  fresh: RequireFreshAuthentication,
+  table: AccessTable,
+): Interceptor {
   return async (ctx, next) => {
-    const policy = policyOf(ctx.method);
-    if (policy === "none") return next();
+    const access = table.get(ctx.method);
+    const bearer = access?.bearer ?? "required";
+    if (bearer === "none") return next();
     const header = ctx.metadata.get("authorization")[0];
     if (header === undefined || header === "") {
-      if (policy === "required") {
+      if (bearer === "required") {
         throw new DomainError("AUTHENTICATION_REQUIRED", "This call needs 'authorization: Bearer <access token>'");
       }
       return next();
@@ -25,6 +31,7 @@ export function authInterceptor(validate: ValidateToken, policyOf: (method: stri
     const match = BEARER.exec(String(header));
     if (!match?.[1]) throw new DomainError("TOKEN_INVALID", "The authorization header must be 'Bearer <access token>'");
     ctx.principal = await validate.execute({ accessToken: match[1] });
+    if (needsFreshAuthentication(access, ctx.message)) await fresh.execute(ctx.principal);
     return next();
   };
 }

@@ -96,7 +96,8 @@ export const UserScalarFieldEnum = {
   deletedAt: 'deletedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt',
-  lastLoginAt: 'lastLoginAt'
+  lastLoginAt: 'lastLoginAt',
+  authVersion: 'authVersion'
 } as const
 
 export type UserScalarFieldEnum = (typeof UserScalarFieldEnum)[keyof typeof UserScalarFieldEnum]
@@ -111,6 +112,7 @@ export const SessionScalarFieldEnum = {
   authMethod: 'authMethod',
   createdAt: 'createdAt',
   lastUsedAt: 'lastUsedAt',
+  authenticatedAt: 'authenticatedAt',
   expiresAt: 'expiresAt',
   revokedAt: 'revokedAt',
   revokedReason: 'revokedReason'

@@ -33,6 +33,7 @@ export type SessionMinAggregateOutputType = {
   authMethod: string | null
   createdAt: Date | null
   lastUsedAt: Date | null
+  authenticatedAt: Date | null
   expiresAt: Date | null
   revokedAt: Date | null
   revokedReason: string | null
@@ -47,6 +48,7 @@ export type SessionMaxAggregateOutputType = {
   authMethod: string | null
   createdAt: Date | null
   lastUsedAt: Date | null
+  authenticatedAt: Date | null
   expiresAt: Date | null
   revokedAt: Date | null
   revokedReason: string | null
@@ -61,6 +63,7 @@ export type SessionCountAggregateOutputType = {
   authMethod: number
   createdAt: number
   lastUsedAt: number
+  authenticatedAt: number
   expiresAt: number
   revokedAt: number
   revokedReason: number
@@ -77,6 +80,7 @@ export type SessionMinAggregateInputType = {
   authMethod?: true
   createdAt?: true
   lastUsedAt?: true
+  authenticatedAt?: true
   expiresAt?: true
   revokedAt?: true
   revokedReason?: true
@@ -91,6 +95,7 @@ export type SessionMaxAggregateInputType = {
   authMethod?: true
   createdAt?: true
   lastUsedAt?: true
+  authenticatedAt?: true
   expiresAt?: true
   revokedAt?: true
   revokedReason?: true
@@ -105,6 +110,7 @@ export type SessionCountAggregateInputType = {
   authMethod?: true
   createdAt?: true
   lastUsedAt?: true
+  authenticatedAt?: true
   expiresAt?: true
   revokedAt?: true
   revokedReason?: true
@@ -192,6 +198,7 @@ export type SessionGroupByOutputType = {
   authMethod: string
   createdAt: Date
   lastUsedAt: Date
+  authenticatedAt: Date
   expiresAt: Date
   revokedAt: Date | null
   revokedReason: string | null
@@ -227,6 +234,7 @@ export type SessionWhereInput = {
   authMethod?: Prisma.StringFilter<"Session"> | string
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   lastUsedAt?: Prisma.DateTimeFilter<"Session"> | Date | string
+  authenticatedAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   revokedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   revokedReason?: Prisma.StringNullableFilter<"Session"> | string | null
@@ -243,6 +251,7 @@ export type SessionOrderByWithRelationInput = {
   authMethod?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  authenticatedAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedReason?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -262,6 +271,7 @@ export type SessionWhereUniqueInput = Prisma.AtLeast<{
   authMethod?: Prisma.StringFilter<"Session"> | string
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   lastUsedAt?: Prisma.DateTimeFilter<"Session"> | Date | string
+  authenticatedAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   revokedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   revokedReason?: Prisma.StringNullableFilter<"Session"> | string | null
@@ -278,6 +288,7 @@ export type SessionOrderByWithAggregationInput = {
   authMethod?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  authenticatedAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedReason?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -298,6 +309,7 @@ export type SessionScalarWhereWithAggregatesInput = {
   authMethod?: Prisma.StringWithAggregatesFilter<"Session"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
   lastUsedAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
+  authenticatedAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
   expiresAt?: Prisma.DateTimeWithAggregatesFilter<"Session"> | Date | string
   revokedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Session"> | Date | string | null
   revokedReason?: Prisma.StringNullableWithAggregatesFilter<"Session"> | string | null
@@ -311,6 +323,7 @@ export type SessionCreateInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -327,6 +340,7 @@ export type SessionUncheckedCreateInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -341,6 +355,7 @@ export type SessionUpdateInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -357,6 +372,7 @@ export type SessionUncheckedUpdateInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -372,6 +388,7 @@ export type SessionCreateManyInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -385,6 +402,7 @@ export type SessionUpdateManyMutationInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -399,6 +417,7 @@ export type SessionUncheckedUpdateManyInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -423,6 +442,7 @@ export type SessionCountOrderByAggregateInput = {
   authMethod?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  authenticatedAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   revokedReason?: Prisma.SortOrder
@@ -437,6 +457,7 @@ export type SessionMaxOrderByAggregateInput = {
   authMethod?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  authenticatedAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   revokedReason?: Prisma.SortOrder
@@ -451,6 +472,7 @@ export type SessionMinOrderByAggregateInput = {
   authMethod?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   lastUsedAt?: Prisma.SortOrder
+  authenticatedAt?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   revokedReason?: Prisma.SortOrder
@@ -525,6 +547,7 @@ export type SessionCreateWithoutUserInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -539,6 +562,7 @@ export type SessionUncheckedCreateWithoutUserInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -583,6 +607,7 @@ export type SessionScalarWhereInput = {
   authMethod?: Prisma.StringFilter<"Session"> | string
   createdAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   lastUsedAt?: Prisma.DateTimeFilter<"Session"> | Date | string
+  authenticatedAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   expiresAt?: Prisma.DateTimeFilter<"Session"> | Date | string
   revokedAt?: Prisma.DateTimeNullableFilter<"Session"> | Date | string | null
   revokedReason?: Prisma.StringNullableFilter<"Session"> | string | null
@@ -596,6 +621,7 @@ export type SessionCreateWithoutRefreshTokensInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -611,6 +637,7 @@ export type SessionUncheckedCreateWithoutRefreshTokensInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -640,6 +667,7 @@ export type SessionUpdateWithoutRefreshTokensInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -655,6 +683,7 @@ export type SessionUncheckedUpdateWithoutRefreshTokensInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -668,6 +697,7 @@ export type SessionCreateManyUserInput = {
   authMethod: string
   createdAt: Date | string
   lastUsedAt: Date | string
+  authenticatedAt?: Date | string
   expiresAt: Date | string
   revokedAt?: Date | string | null
   revokedReason?: string | null
@@ -681,6 +711,7 @@ export type SessionUpdateWithoutUserInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -695,6 +726,7 @@ export type SessionUncheckedUpdateWithoutUserInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -709,6 +741,7 @@ export type SessionUncheckedUpdateManyWithoutUserInput = {
   authMethod?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   lastUsedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  authenticatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   expiresAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -754,6 +787,7 @@ export type SessionSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   authMethod?: boolean
   createdAt?: boolean
   lastUsedAt?: boolean
+  authenticatedAt?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
   revokedReason?: boolean
@@ -771,6 +805,7 @@ export type SessionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   authMethod?: boolean
   createdAt?: boolean
   lastUsedAt?: boolean
+  authenticatedAt?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
   revokedReason?: boolean
@@ -786,6 +821,7 @@ export type SessionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   authMethod?: boolean
   createdAt?: boolean
   lastUsedAt?: boolean
+  authenticatedAt?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
   revokedReason?: boolean
@@ -801,12 +837,13 @@ export type SessionSelectScalar = {
   authMethod?: boolean
   createdAt?: boolean
   lastUsedAt?: boolean
+  authenticatedAt?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
   revokedReason?: boolean
 }
 
-export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "deviceName" | "userAgent" | "ipAddress" | "authMethod" | "createdAt" | "lastUsedAt" | "expiresAt" | "revokedAt" | "revokedReason", ExtArgs["result"]["session"]>
+export type SessionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "userId" | "deviceName" | "userAgent" | "ipAddress" | "authMethod" | "createdAt" | "lastUsedAt" | "authenticatedAt" | "expiresAt" | "revokedAt" | "revokedReason", ExtArgs["result"]["session"]>
 export type SessionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   user?: boolean | Prisma.UserDefaultArgs<ExtArgs>
   refreshTokens?: boolean | Prisma.Session$refreshTokensArgs<ExtArgs>
@@ -837,6 +874,11 @@ export type $SessionPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     authMethod: string
     createdAt: Date
     lastUsedAt: Date
+    /**
+     * When the user last proved a credential on this session: its opening, or Reauthenticate.
+     * Sensitive changes need it within AUTH__REAUTH_MAX_AGE_MINUTES; a refresh never moves it.
+     */
+    authenticatedAt: Date
     /**
      * Absolute expiry: refreshing never extends a session past this.
      */
@@ -1276,6 +1318,7 @@ export interface SessionFieldRefs {
   readonly authMethod: Prisma.FieldRef<"Session", 'String'>
   readonly createdAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly lastUsedAt: Prisma.FieldRef<"Session", 'DateTime'>
+  readonly authenticatedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly expiresAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly revokedAt: Prisma.FieldRef<"Session", 'DateTime'>
   readonly revokedReason: Prisma.FieldRef<"Session", 'String'>

@@ -2105,10 +2105,12 @@ export const AuthServiceService = {
    * Logs in with an email, username or phone plus password; always opens a new session.
    * Anyone may call it.
    * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS (UNAUTHENTICATED, identical for an unknown
-   * user, a wrong password and a locked account with a wrong password); MFA_REQUIRED,
-   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); MFA_INVALID (UNAUTHENTICATED, a wrong second
-   * factor; counts toward the account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED
-   * (PERMISSION_DENIED, only once the password checked out).
+   * user and a wrong password); MFA_REQUIRED, CONTACT_NOT_VERIFIED (FAILED_PRECONDITION);
+   * MFA_INVALID (UNAUTHENTICATED, a wrong second factor; counts toward the failure limit);
+   * ACCOUNT_DISABLED (PERMISSION_DENIED, only once the password checked out); ACCOUNT_LOCKED
+   * (PERMISSION_DENIED) after AUTH__MAX_FAILED_LOGINS failures: while locked no password is
+   * checked, so the answer is the same for any password, and an identifier that matches no
+   * account locks the same way. The owner is told when the account locks.
    */
   login: {
     path: "/auth.v1.AuthService/Login" as const,
@@ -2255,10 +2257,12 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * Logs in with an email, username or phone plus password; always opens a new session.
    * Anyone may call it.
    * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS (UNAUTHENTICATED, identical for an unknown
-   * user, a wrong password and a locked account with a wrong password); MFA_REQUIRED,
-   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); MFA_INVALID (UNAUTHENTICATED, a wrong second
-   * factor; counts toward the account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED
-   * (PERMISSION_DENIED, only once the password checked out).
+   * user and a wrong password); MFA_REQUIRED, CONTACT_NOT_VERIFIED (FAILED_PRECONDITION);
+   * MFA_INVALID (UNAUTHENTICATED, a wrong second factor; counts toward the failure limit);
+   * ACCOUNT_DISABLED (PERMISSION_DENIED, only once the password checked out); ACCOUNT_LOCKED
+   * (PERMISSION_DENIED) after AUTH__MAX_FAILED_LOGINS failures: while locked no password is
+   * checked, so the answer is the same for any password, and an identifier that matches no
+   * account locks the same way. The owner is told when the account locks.
    */
   login: handleUnaryCall<LoginRequest, LoginResponse>;
   /**
@@ -2342,10 +2346,12 @@ export interface AuthServiceClient extends Client {
    * Logs in with an email, username or phone plus password; always opens a new session.
    * Anyone may call it.
    * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS (UNAUTHENTICATED, identical for an unknown
-   * user, a wrong password and a locked account with a wrong password); MFA_REQUIRED,
-   * CONTACT_NOT_VERIFIED (FAILED_PRECONDITION); MFA_INVALID (UNAUTHENTICATED, a wrong second
-   * factor; counts toward the account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED
-   * (PERMISSION_DENIED, only once the password checked out).
+   * user and a wrong password); MFA_REQUIRED, CONTACT_NOT_VERIFIED (FAILED_PRECONDITION);
+   * MFA_INVALID (UNAUTHENTICATED, a wrong second factor; counts toward the failure limit);
+   * ACCOUNT_DISABLED (PERMISSION_DENIED, only once the password checked out); ACCOUNT_LOCKED
+   * (PERMISSION_DENIED) after AUTH__MAX_FAILED_LOGINS failures: while locked no password is
+   * checked, so the answer is the same for any password, and an identifier that matches no
+   * account locks the same way. The owner is told when the account locks.
    */
   login(
     request: LoginRequest,

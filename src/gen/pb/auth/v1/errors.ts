@@ -29,7 +29,10 @@ export enum ErrorReason {
   MFA_REQUIRED = 5,
   /** ACCOUNT_DISABLED - PERMISSION_DENIED: the account is deactivated (told only after the password checked out). */
   ACCOUNT_DISABLED = 6,
-  /** ACCOUNT_LOCKED - PERMISSION_DENIED: too many failed logins (told only after the password checked out). */
+  /**
+   * ACCOUNT_LOCKED - PERMISSION_DENIED: too many failed credential checks on the account (or identifier); no
+   * password or code is checked until the window passes, so the answer tells nothing about it.
+   */
   ACCOUNT_LOCKED = 7,
   /** TOKEN_EXPIRED - UNAUTHENTICATED: the access token's exp has passed. */
   TOKEN_EXPIRED = 8,
@@ -69,6 +72,11 @@ export enum ErrorReason {
   ROUTE_NOT_FOUND = 25,
   /** CANCELLED - CANCELLED (REST only, HTTP 499): the client went away before the answer. */
   CANCELLED = 26,
+  /**
+   * REAUTHENTICATION_REQUIRED - FAILED_PRECONDITION: a sensitive change needs a session authenticated within
+   * AUTH__REAUTH_MAX_AGE_MINUTES: call UserService.Reauthenticate (or log in) first.
+   */
+  REAUTHENTICATION_REQUIRED = 27,
   UNRECOGNIZED = -1,
 }
 
@@ -155,6 +163,9 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 26:
     case "CANCELLED":
       return ErrorReason.CANCELLED;
+    case 27:
+    case "REAUTHENTICATION_REQUIRED":
+      return ErrorReason.REAUTHENTICATION_REQUIRED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -218,6 +229,8 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "ROUTE_NOT_FOUND";
     case ErrorReason.CANCELLED:
       return "CANCELLED";
+    case ErrorReason.REAUTHENTICATION_REQUIRED:
+      return "REAUTHENTICATION_REQUIRED";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -25,10 +25,16 @@ export const protobufPackage = "auth.v1";
 export const protobufFileName = "auth/v1/session_service.proto";
 
 export interface ListSessionsRequest {
+  /** At most 100; 0 means 50 (enough for every session of nearly any account in one page). */
+  pageSize: number;
+  /** next_page_token of the previous page. */
+  pageToken: string;
 }
 
 export interface ListSessionsResponse {
   sessions: Session[];
+  /** Empty on the last page. */
+  nextPageToken: string;
 }
 
 export interface RevokeSessionRequest {
@@ -48,11 +54,17 @@ export interface RevokeAllSessionsResponse {
 }
 
 function createBaseListSessionsRequest(): ListSessionsRequest {
-  return {};
+  return { pageSize: 0, pageToken: "" };
 }
 
 export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
-  encode(_: ListSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
     return writer;
   },
 
@@ -69,6 +81,22 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -81,32 +109,54 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
     }
   },
 
-  fromJSON(_: any): ListSessionsRequest {
-    return {};
+  fromJSON(object: any): ListSessionsRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
   },
 
-  toJSON(_: ListSessionsRequest): unknown {
+  toJSON(message: ListSessionsRequest): unknown {
     const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
     return obj;
   },
 
   create(base?: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
     return ListSessionsRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
+  fromPartial(object: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
     const message = createBaseListSessionsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
     return message;
   },
 };
 
 function createBaseListSessionsResponse(): ListSessionsResponse {
-  return { sessions: [] };
+  return { sessions: [], nextPageToken: "" };
 }
 
 export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
   encode(message: ListSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.sessions) {
       Session.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
     }
     return writer;
   },
@@ -132,6 +182,14 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
             message.sessions.push(Session.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -147,6 +205,11 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
   fromJSON(object: any): ListSessionsResponse {
     return {
       sessions: globalThis.Array.isArray(object?.sessions) ? object.sessions.map((e: any) => Session.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
     };
   },
 
@@ -154,6 +217,9 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
     const obj: any = {};
     if (message.sessions?.length) {
       obj.sessions = message.sessions.map((e) => Session.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
     }
     return obj;
   },
@@ -164,6 +230,7 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
   fromPartial(object: DeepPartial<ListSessionsResponse>): ListSessionsResponse {
     const message = createBaseListSessionsResponse();
     message.sessions = object.sessions?.map((e) => Session.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -445,7 +512,11 @@ export const RevokeAllSessionsResponse: MessageFns<RevokeAllSessionsResponse> = 
  */
 export type SessionServiceService = typeof SessionServiceService;
 export const SessionServiceService = {
-  /** The caller's active sessions, newest first; `current` marks the calling one. */
+  /**
+   * The caller's active sessions, newest first, paginated (AIP-158); `current` marks the
+   * calling one.
+   * Errors: VALIDATION_FAILED for a page_size outside 0..100 or a page_token not from us.
+   */
   listSessions: {
     path: "/auth.v1.SessionService/ListSessions" as const,
     requestStream: false as const,
@@ -485,7 +556,11 @@ export const SessionServiceService = {
 } as const;
 
 export interface SessionServiceServer extends UntypedServiceImplementation {
-  /** The caller's active sessions, newest first; `current` marks the calling one. */
+  /**
+   * The caller's active sessions, newest first, paginated (AIP-158); `current` marks the
+   * calling one.
+   * Errors: VALIDATION_FAILED for a page_size outside 0..100 or a page_token not from us.
+   */
   listSessions: handleUnaryCall<ListSessionsRequest, ListSessionsResponse>;
   /**
    * Revokes one of the caller's own sessions.
@@ -497,7 +572,11 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
 }
 
 export interface SessionServiceClient extends Client {
-  /** The caller's active sessions, newest first; `current` marks the calling one. */
+  /**
+   * The caller's active sessions, newest first, paginated (AIP-158); `current` marks the
+   * calling one.
+   * Errors: VALIDATION_FAILED for a page_size outside 0..100 or a page_token not from us.
+   */
   listSessions(
     request: ListSessionsRequest,
     callback: (error: ServiceError | null, response: ListSessionsResponse) => void,

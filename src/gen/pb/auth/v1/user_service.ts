@@ -19,11 +19,24 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../google/protobuf/field_mask.js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 import { AuditEvent, User } from "./resources.js";
 
 export const protobufPackage = "auth.v1";
 
 export const protobufFileName = "auth/v1/user_service.proto";
+
+export interface ReauthenticateRequest {
+  /** The account's password; or */
+  password: string;
+  /** a current TOTP code or a recovery code (accounts with a second factor). */
+  code: string;
+}
+
+export interface ReauthenticateResponse {
+  /** Sensitive changes are allowed on this session until then. */
+  freshUntil: Date | undefined;
+}
 
 export interface ListAuditEventsRequest {
   /** At most 100; 0 means 20. */
@@ -102,6 +115,164 @@ export interface DeleteMeRequest {
 
 export interface DeleteMeResponse {
 }
+
+function createBaseReauthenticateRequest(): ReauthenticateRequest {
+  return { password: "", code: "" };
+}
+
+export const ReauthenticateRequest: MessageFns<ReauthenticateRequest> = {
+  encode(message: ReauthenticateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.password !== "") {
+      writer.uint32(10).string(message.password);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReauthenticateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReauthenticateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReauthenticateRequest {
+    return {
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+    };
+  },
+
+  toJSON(message: ReauthenticateRequest): unknown {
+    const obj: any = {};
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReauthenticateRequest>): ReauthenticateRequest {
+    return ReauthenticateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReauthenticateRequest>): ReauthenticateRequest {
+    const message = createBaseReauthenticateRequest();
+    message.password = object.password ?? "";
+    message.code = object.code ?? "";
+    return message;
+  },
+};
+
+function createBaseReauthenticateResponse(): ReauthenticateResponse {
+  return { freshUntil: undefined };
+}
+
+export const ReauthenticateResponse: MessageFns<ReauthenticateResponse> = {
+  encode(message: ReauthenticateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.freshUntil !== undefined) {
+      Timestamp.encode(toTimestamp(message.freshUntil), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReauthenticateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReauthenticateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.freshUntil = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReauthenticateResponse {
+    return {
+      freshUntil: isSet(object.freshUntil)
+        ? fromJsonTimestamp(object.freshUntil)
+        : isSet(object.fresh_until)
+        ? fromJsonTimestamp(object.fresh_until)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReauthenticateResponse): unknown {
+    const obj: any = {};
+    if (message.freshUntil !== undefined) {
+      obj.freshUntil = message.freshUntil.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReauthenticateResponse>): ReauthenticateResponse {
+    return ReauthenticateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReauthenticateResponse>): ReauthenticateResponse {
+    const message = createBaseReauthenticateResponse();
+    message.freshUntil = object.freshUntil ?? undefined;
+    return message;
+  },
+};
 
 function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
   return { pageSize: 0, pageToken: "" };
@@ -1303,6 +1474,10 @@ export const DeleteMeResponse: MessageFns<DeleteMeResponse> = {
 /**
  * The caller's own account. Every RPC needs `authorization: Bearer <access token>`
  * (AUTHENTICATION_REQUIRED, TOKEN_EXPIRED, TOKEN_INVALID or SESSION_REVOKED otherwise).
+ * Sensitive changes (marked fresh_authentication) also need a session opened, or proven again
+ * with Reauthenticate, within AUTH__REAUTH_MAX_AGE_MINUTES: REAUTHENTICATION_REQUIRED
+ * (FAILED_PRECONDITION) otherwise. Every check of a password or code here counts toward the
+ * account's failure limit, shared with Login: past it ACCOUNT_LOCKED (PERMISSION_DENIED).
  */
 export type UserServiceService = typeof UserServiceService;
 export const UserServiceService = {
@@ -1318,7 +1493,8 @@ export const UserServiceService = {
   },
   /**
    * Changes the fields named in update_mask (full_name, username, email, phone). A changed
-   * email or phone becomes unverified.
+   * email or phone becomes unverified; the contacts the account had before are told of it.
+   * Changing username, email or phone needs a fresh authentication.
    * Errors: VALIDATION_FAILED (INVALID_ARGUMENT); USER_ALREADY_EXISTS (ALREADY_EXISTS).
    */
   updateMe: {
@@ -1331,7 +1507,8 @@ export const UserServiceService = {
     responseDeserialize: (value: Buffer): UpdateMeResponse => UpdateMeResponse.decode(value),
   },
   /**
-   * Changes the password after checking the current one; revokes every other session.
+   * Changes the password after checking the current one (counted like a login attempt);
+   * revokes every other session and tells the account's contacts.
    * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); INVALID_CREDENTIALS
    * (UNAUTHENTICATED) for a wrong current password.
    */
@@ -1387,7 +1564,7 @@ export const UserServiceService = {
     responseDeserialize: (value: Buffer): ConfirmTotpResponse => ConfirmTotpResponse.decode(value),
   },
   /**
-   * Turns the second factor off with a current code or the password.
+   * Turns the second factor off with a current code or the password; tells the contacts.
    * Errors: VALIDATION_FAILED; MFA_INVALID, INVALID_CREDENTIALS; MFA_STATE_CONFLICT when off.
    */
   disableTotp: {
@@ -1414,6 +1591,24 @@ export const UserServiceService = {
       Buffer.from(ListAuditEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
   },
+  /**
+   * Proves the caller again with the password or a second-factor code (TOTP or recovery
+   * code) and marks the calling session freshly authenticated, so sensitive changes are
+   * allowed for the next AUTH__REAUTH_MAX_AGE_MINUTES. Counted like a login attempt.
+   * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS, MFA_INVALID (UNAUTHENTICATED);
+   * ACCOUNT_LOCKED (PERMISSION_DENIED) past the account's failure limit, even for the right value.
+   */
+  reauthenticate: {
+    path: "/auth.v1.UserService/Reauthenticate" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReauthenticateRequest): Buffer =>
+      Buffer.from(ReauthenticateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReauthenticateRequest => ReauthenticateRequest.decode(value),
+    responseSerialize: (value: ReauthenticateResponse): Buffer =>
+      Buffer.from(ReauthenticateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReauthenticateResponse => ReauthenticateResponse.decode(value),
+  },
 } as const;
 
 export interface UserServiceServer extends UntypedServiceImplementation {
@@ -1421,12 +1616,14 @@ export interface UserServiceServer extends UntypedServiceImplementation {
   getMe: handleUnaryCall<GetMeRequest, GetMeResponse>;
   /**
    * Changes the fields named in update_mask (full_name, username, email, phone). A changed
-   * email or phone becomes unverified.
+   * email or phone becomes unverified; the contacts the account had before are told of it.
+   * Changing username, email or phone needs a fresh authentication.
    * Errors: VALIDATION_FAILED (INVALID_ARGUMENT); USER_ALREADY_EXISTS (ALREADY_EXISTS).
    */
   updateMe: handleUnaryCall<UpdateMeRequest, UpdateMeResponse>;
   /**
-   * Changes the password after checking the current one; revokes every other session.
+   * Changes the password after checking the current one (counted like a login attempt);
+   * revokes every other session and tells the account's contacts.
    * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); INVALID_CREDENTIALS
    * (UNAUTHENTICATED) for a wrong current password.
    */
@@ -1448,7 +1645,7 @@ export interface UserServiceServer extends UntypedServiceImplementation {
    */
   confirmTotp: handleUnaryCall<ConfirmTotpRequest, ConfirmTotpResponse>;
   /**
-   * Turns the second factor off with a current code or the password.
+   * Turns the second factor off with a current code or the password; tells the contacts.
    * Errors: VALIDATION_FAILED; MFA_INVALID, INVALID_CREDENTIALS; MFA_STATE_CONFLICT when off.
    */
   disableTotp: handleUnaryCall<DisableTotpRequest, DisableTotpResponse>;
@@ -1457,6 +1654,14 @@ export interface UserServiceServer extends UntypedServiceImplementation {
    * Errors: VALIDATION_FAILED for a page_size outside 0..100 or a page_token not from us.
    */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
+  /**
+   * Proves the caller again with the password or a second-factor code (TOTP or recovery
+   * code) and marks the calling session freshly authenticated, so sensitive changes are
+   * allowed for the next AUTH__REAUTH_MAX_AGE_MINUTES. Counted like a login attempt.
+   * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS, MFA_INVALID (UNAUTHENTICATED);
+   * ACCOUNT_LOCKED (PERMISSION_DENIED) past the account's failure limit, even for the right value.
+   */
+  reauthenticate: handleUnaryCall<ReauthenticateRequest, ReauthenticateResponse>;
 }
 
 export interface UserServiceClient extends Client {
@@ -1478,7 +1683,8 @@ export interface UserServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Changes the fields named in update_mask (full_name, username, email, phone). A changed
-   * email or phone becomes unverified.
+   * email or phone becomes unverified; the contacts the account had before are told of it.
+   * Changing username, email or phone needs a fresh authentication.
    * Errors: VALIDATION_FAILED (INVALID_ARGUMENT); USER_ALREADY_EXISTS (ALREADY_EXISTS).
    */
   updateMe(
@@ -1497,7 +1703,8 @@ export interface UserServiceClient extends Client {
     callback: (error: ServiceError | null, response: UpdateMeResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Changes the password after checking the current one; revokes every other session.
+   * Changes the password after checking the current one (counted like a login attempt);
+   * revokes every other session and tells the account's contacts.
    * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); INVALID_CREDENTIALS
    * (UNAUTHENTICATED) for a wrong current password.
    */
@@ -1575,7 +1782,7 @@ export interface UserServiceClient extends Client {
     callback: (error: ServiceError | null, response: ConfirmTotpResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Turns the second factor off with a current code or the password.
+   * Turns the second factor off with a current code or the password; tells the contacts.
    * Errors: VALIDATION_FAILED; MFA_INVALID, INVALID_CREDENTIALS; MFA_STATE_CONFLICT when off.
    */
   disableTotp(
@@ -1612,6 +1819,28 @@ export interface UserServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Proves the caller again with the password or a second-factor code (TOTP or recovery
+   * code) and marks the calling session freshly authenticated, so sensitive changes are
+   * allowed for the next AUTH__REAUTH_MAX_AGE_MINUTES. Counted like a login attempt.
+   * Errors: VALIDATION_FAILED; INVALID_CREDENTIALS, MFA_INVALID (UNAUTHENTICATED);
+   * ACCOUNT_LOCKED (PERMISSION_DENIED) past the account's failure limit, even for the right value.
+   */
+  reauthenticate(
+    request: ReauthenticateRequest,
+    callback: (error: ServiceError | null, response: ReauthenticateResponse) => void,
+  ): ClientUnaryCall;
+  reauthenticate(
+    request: ReauthenticateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReauthenticateResponse) => void,
+  ): ClientUnaryCall;
+  reauthenticate(
+    request: ReauthenticateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReauthenticateResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const UserServiceClient = makeGenericClientConstructor(UserServiceService, "auth.v1.UserService") as unknown as {
@@ -1627,6 +1856,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -4,9 +4,12 @@
  */
 import type { Server } from "@grpc/grpc-js";
 import type { DestinationStream } from "pino";
-import type { AttemptLimiter, Clock, PasswordHasher, Random, RevocationBus, UnitOfWork } from "./application/ports.js";
-import { SessionRevoker } from "./application/session-revoker.js";
-import { SessionStatusCache } from "./application/session-status.js";
+import type { AttemptLimiter, RevocationBus } from "./application/ports/coordination.js";
+import type { PasswordHasher } from "./application/ports/credentials.js";
+import type { Clock, Random } from "./application/ports/time.js";
+import type { UnitOfWork } from "./application/ports/unit-of-work.js";
+import { SessionRevoker } from "./application/sessions/session-revoker.js";
+import { SessionStatusCache } from "./application/sessions/session-status.js";
 import { createUseCases, type UseCases } from "./application/use-cases.js";
 import type { Config } from "./config.js";
 import { PasswordPolicy } from "./domain/password-policy.js";

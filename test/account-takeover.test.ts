@@ -6,7 +6,8 @@
 import { status } from "@grpc/grpc-js";
 import { generateSync } from "otplib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { PasswordHasher, UnitOfWork } from "../src/application/ports.js";
+import type { PasswordHasher } from "../src/application/ports/credentials.js";
+import type { UnitOfWork } from "../src/application/ports/unit-of-work.js";
 import { OtpPurpose } from "../src/gen/pb/auth/v1/auth_service.js";
 import { PASSWORD, registerUser, uniqueName } from "./support/fixtures.js";
 import { call, failure, type DecodedError } from "./support/grpc.js";

@@ -11,7 +11,7 @@ import { createLogger } from "../src/adapters/logging/logger.js";
 import { createNotifier } from "../src/adapters/notify/create-notifier.js";
 import { OutboxNotifier, maskDestination } from "../src/adapters/notify/outbox-notifier.js";
 import { DependencyUnavailableError } from "../src/domain/errors.js";
-import type { Notification, SecurityNotice, SecurityNotification } from "../src/application/ports.js";
+import type { Notification, SecurityNotice, SecurityNotification } from "../src/application/ports/delivery.js";
 import { closedPort } from "./support/net.js";
 import { startSmsWebhook } from "./support/sms-webhook.js";
 import { startSmtpServer } from "./support/smtp.js";

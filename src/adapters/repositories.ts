@@ -2,7 +2,7 @@
 // full set (the Prisma unit of work, the breaker in resilience.ts) walks this one list, so a
 // repository added to the port cannot be forgotten in one of them: the check below fails to
 // compile until it is listed here.
-import type { Repositories } from "../application/ports.js";
+import type { Repositories } from "../application/ports/unit-of-work.js";
 
 export type RepositoryKey = keyof Repositories;
 

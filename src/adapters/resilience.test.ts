@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Repositories, UnitOfWork } from "../application/ports.js";
+import type { Repositories, UnitOfWork } from "../application/ports/unit-of-work.js";
 import { DependencyUnavailableError } from "../domain/errors.js";
 import { REPOSITORY_KEYS } from "./repositories.js";
 import { dependencyPolicy, guarded, guardedUnitOfWork } from "./resilience.js";

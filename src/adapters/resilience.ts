@@ -10,7 +10,7 @@ import {
   wrap,
   type IPolicy,
 } from "cockatiel";
-import type { UnitOfWork } from "../application/ports.js";
+import type { UnitOfWork } from "../application/ports/unit-of-work.js";
 import { DependencyUnavailableError } from "../domain/errors.js";
 import { buildRepositories } from "./repositories.js";
 

@@ -1,27 +1,27 @@
-import { ChangePassword } from "./change-password.js";
-import { DeleteMe } from "./delete-me.js";
-import type { CoreDeps } from "./deps.js";
-import { GetJwks } from "./get-jwks.js";
-import { GetMe } from "./get-me.js";
-import { ListSessions } from "./list-sessions.js";
-import { Login } from "./login.js";
-import { Logout } from "./logout.js";
-import { RefreshToken } from "./refresh-token.js";
-import { Register } from "./register.js";
-import { RevokeAllSessions } from "./revoke-all-sessions.js";
-import { RevokeSession } from "./revoke-session.js";
-import { UpdateMe } from "./update-me.js";
-import { ValidateToken } from "./validate-token.js";
-import { RequestOtp } from "./request-otp.js";
-import { VerifyContact } from "./verify-contact.js";
-import { LoginWithOtp } from "./login-with-otp.js";
-import { ResetPassword } from "./reset-password.js";
-import { EnrollTotp } from "./enroll-totp.js";
-import { ConfirmTotp } from "./confirm-totp.js";
-import { DisableTotp } from "./disable-totp.js";
-import { ListAuditEvents } from "./list-audit-events.js";
-import { Reauthenticate } from "./reauthenticate.js";
-import { RequireFreshAuthentication } from "./require-fresh-authentication.js";
+import { ChangePassword } from "./account/change-password.js";
+import { DeleteMe } from "./account/delete-me.js";
+import type { CoreDeps } from "./shared/deps.js";
+import { GetJwks } from "./sessions/get-jwks.js";
+import { GetMe } from "./account/get-me.js";
+import { ListSessions } from "./sessions/list-sessions.js";
+import { Login } from "./sign-in/login.js";
+import { Logout } from "./sessions/logout.js";
+import { RotateRefreshToken } from "./sessions/rotate-refresh-token.js";
+import { Register } from "./sign-in/register.js";
+import { RevokeAllSessions } from "./sessions/revoke-all-sessions.js";
+import { RevokeSession } from "./sessions/revoke-session.js";
+import { UpdateMe } from "./account/update-me.js";
+import { ValidateToken } from "./sessions/validate-token.js";
+import { RequestOtp } from "./codes/request-otp.js";
+import { VerifyContact } from "./codes/verify-contact.js";
+import { LoginWithOtp } from "./sign-in/login-with-otp.js";
+import { ResetPassword } from "./codes/reset-password.js";
+import { EnrollTotp } from "./mfa/enroll-totp.js";
+import { ConfirmTotp } from "./mfa/confirm-totp.js";
+import { DisableTotp } from "./mfa/disable-totp.js";
+import { ListAuditEvents } from "./account/list-audit-events.js";
+import { Reauthenticate } from "./sessions/reauthenticate.js";
+import { RequireFreshAuthentication } from "./sessions/require-fresh-authentication.js";
 
 export type UseCases = ReturnType<typeof createUseCases>;
 
@@ -30,7 +30,7 @@ export function createUseCases(deps: CoreDeps) {
   return {
     register: new Register(deps),
     login: new Login(deps),
-    refreshToken: new RefreshToken(deps),
+    refreshToken: new RotateRefreshToken(deps),
     logout: new Logout(deps),
     validateToken: new ValidateToken(deps),
     getJwks: new GetJwks(deps),

@@ -6,7 +6,7 @@ import {
   type AttemptLimiterOptions,
 } from "../../src/adapters/rate-limit/attempt-limiter.js";
 import { closeRedis, createRedis, pingRedis } from "../../src/adapters/redis/connection.js";
-import type { AttemptLimiter } from "../../src/application/ports.js";
+import type { AttemptLimiter } from "../../src/application/ports/coordination.js";
 import { closedPort } from "../support/net.js";
 import { redisUrlForTests, uniqueTestId } from "../support/redis.js";
 

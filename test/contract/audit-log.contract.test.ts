@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaAuditLog } from "../../src/adapters/prisma/audit-log.js";
 import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.js";
-import type { AuditLog, AuditRecord } from "../../src/application/ports.js";
+import type { AuditLog, AuditRecord } from "../../src/application/ports/audit.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 
 const kinds = await databaseKinds();

@@ -14,7 +14,7 @@ import { OutboxNotifier } from "../../src/adapters/notify/outbox-notifier.js";
 import { DeliveryError, resilient, type BreakerState, type CancellableNotifier } from "../../src/adapters/notify/resilient-notifier.js";
 import { SmtpNotifier } from "../../src/adapters/notify/smtp-notifier.js";
 import { WebhookSmsNotifier } from "../../src/adapters/notify/webhook-sms-notifier.js";
-import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../src/application/ports.js";
+import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../src/application/ports/delivery.js";
 import { DependencyUnavailableError } from "../../src/domain/errors.js";
 import { startSmsWebhook, type TestSmsWebhook } from "../support/sms-webhook.js";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.js";

@@ -6,7 +6,8 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaOtpCodeRepository } from "../../src/adapters/prisma/otp-code-repository.js";
 import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.js";
-import type { NewOtpCode, NewUser, OtpCodeRepository, UserRepository } from "../../src/application/ports.js";
+import type { NewOtpCode, OtpCodeRepository } from "../../src/application/ports/codes.js";
+import type { NewUser, UserRepository } from "../../src/application/ports/users.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 import { newUserRecord } from "../support/users.js";
 

@@ -6,7 +6,8 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaRecoveryCodeRepository } from "../../src/adapters/prisma/recovery-code-repository.js";
 import { PrismaUnitOfWork } from "../../src/adapters/prisma/unit-of-work.js";
-import type { NewUser, RecoveryCodeRepository } from "../../src/application/ports.js";
+import type { RecoveryCodeRepository } from "../../src/application/ports/codes.js";
+import type { NewUser } from "../../src/application/ports/users.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 import { newUserRecord } from "../support/users.js";
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MemoryRevocationBus } from "../../src/adapters/memory/revocation-bus.js";
 import { closeRedis, createRedis, pingRedis } from "../../src/adapters/redis/connection.js";
 import { RedisRevocationBus } from "../../src/adapters/redis/revocation-bus.js";
-import type { RevocationBus, RevocationListener } from "../../src/application/ports.js";
+import type { RevocationBus, RevocationListener } from "../../src/application/ports/coordination.js";
 import { closedPort, waitUntil } from "../support/net.js";
 import { redisUrlForTests, uniqueTestId } from "../support/redis.js";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaRefreshTokenRepository } from "../../src/adapters/prisma/refresh-token-repository.js";
 import { PrismaSessionRepository } from "../../src/adapters/prisma/session-repository.js";
 import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.js";
-import type { NewSession, RefreshTokenRepository, SessionRepository } from "../../src/application/ports.js";
+import type { NewSession, RefreshTokenRepository, SessionRepository } from "../../src/application/ports/sessions.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 
 const kinds = await databaseKinds();

@@ -1,7 +1,7 @@
 // The SigningKeyRepository contract, run against Prisma on every database kind available.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaSigningKeyRepository } from "../../src/adapters/prisma/signing-key-repository.js";
-import type { SigningKeyRepository, StoredSigningKey } from "../../src/application/ports.js";
+import type { SigningKeyRepository, StoredSigningKey } from "../../src/application/ports/signing-keys.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 
 const kinds = await databaseKinds();

@@ -5,7 +5,7 @@
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaUserRepository } from "../../src/adapters/prisma/user-repository.js";
-import type { NewUser, UserRepository } from "../../src/application/ports.js";
+import type { NewUser, UserRepository } from "../../src/application/ports/users.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 import { newUserRecord } from "../support/users.js";

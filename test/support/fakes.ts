@@ -1,5 +1,7 @@
 /** In-memory stand-ins for application ports, for use-case unit tests (no server, no database). */
-import type { AttemptLimiter, AuditRecord, LimitState, Notification } from "../../src/application/ports.js";
+import type { AuditRecord } from "../../src/application/ports/audit.js";
+import type { AttemptLimiter, LimitState } from "../../src/application/ports/coordination.js";
+import type { Notification } from "../../src/application/ports/delivery.js";
 
 /** Allows `points` per key; records every key consumed. */
 export function countingLimiter(points: number): AttemptLimiter & { keys: string[] } {

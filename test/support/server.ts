@@ -1,6 +1,6 @@
 /** Starts the real service in-process on port 0 with a fresh database, for integration tests. */
 import { Writable } from "node:stream";
-import type { Clock } from "../../src/application/ports.js";
+import type { Clock } from "../../src/application/ports/time.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp, type App, type AppOptions } from "../../src/container.js";
 import { createEmptyPostgresDatabase } from "./database.js";

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
-import type { NewUser } from "../../src/application/ports.js";
+import type { NewUser } from "../../src/application/ports/users.js";
 
 /** A minimal, unique user row for repository contract tests. */
 export function newUserRecord(createdAt: Date, overrides: Partial<NewUser> = {}): NewUser {

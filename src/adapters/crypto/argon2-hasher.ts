@@ -1,6 +1,6 @@
 import argon2 from "argon2";
 import { randomBytes } from "node:crypto";
-import type { PasswordHasher } from "../../application/ports.js";
+import type { PasswordHasher } from "../../application/ports/credentials.js";
 
 export interface Argon2Options {
   memoryCost: number;

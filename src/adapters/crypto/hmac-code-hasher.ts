@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { CodeHasher } from "../../application/ports.js";
+import type { CodeHasher } from "../../application/ports/credentials.js";
 
 /**
  * HMAC-SHA-256 of short codes under a server key (kept in app_secrets, sealed at rest). A

@@ -1,13 +1,9 @@
 import { createHmac, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
-import type {
-  AccessTokenClaims,
-  AccessTokenVerification,
-  Clock,
-  SigningKeyRepository,
-  StoredSigningKey,
-} from "../../application/ports.js";
+import type { SigningKeyRepository, StoredSigningKey } from "../../application/ports/signing-keys.js";
+import type { Clock } from "../../application/ports/time.js";
+import type { AccessTokenClaims, AccessTokenVerification } from "../../application/ports/tokens.js";
 import { JwtAccessTokens } from "./jwt-access-tokens.js";
 import { KeyRing } from "./key-ring.js";
 import { SecretBox } from "./secret-box.js";

@@ -1,15 +1,7 @@
 import { createHash, type KeyObject } from "node:crypto";
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from "jose";
-import type {
-  AccessTokenClaims,
-  AccessTokenService,
-  AccessTokenVerification,
-  Clock,
-  VerifiedAccessToken,
-  IdGenerator,
-  IssuedAccessToken,
-  PublicJwk,
-} from "../../application/ports.js";
+import type { Clock, IdGenerator } from "../../application/ports/time.js";
+import type { AccessTokenClaims, AccessTokenService, AccessTokenVerification, VerifiedAccessToken, IssuedAccessToken, PublicJwk } from "../../application/ports/tokens.js";
 import type { KeyRing } from "./key-ring.js";
 
 /** RFC 9068 access-token type: a refresh token or an ID token can never pass as one. */

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Clock, SigningKeyRepository, StoredSigningKey } from "../../application/ports.js";
+import type { SigningKeyRepository, StoredSigningKey } from "../../application/ports/signing-keys.js";
+import type { Clock } from "../../application/ports/time.js";
 import { KeyRing } from "./key-ring.js";
 import { SecretBox } from "./secret-box.js";
 

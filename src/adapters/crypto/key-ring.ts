@@ -1,5 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import type { Clock, PublicJwk, SigningKeyRepository, StoredSigningKey } from "../../application/ports.js";
+import type { SigningKeyRepository, StoredSigningKey } from "../../application/ports/signing-keys.js";
+import type { Clock } from "../../application/ports/time.js";
+import type { PublicJwk } from "../../application/ports/tokens.js";
 import { SecretBox } from "./secret-box.js";
 
 interface LoadedKey {

@@ -1,4 +1,4 @@
-import type { SecretSealer } from "../../application/ports.js";
+import type { SecretSealer } from "../../application/ports/credentials.js";
 import { SecretBox } from "./secret-box.js";
 
 const PLAIN = "plain:";

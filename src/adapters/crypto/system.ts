@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { v7 as uuidv7 } from "uuid";
-import type { Clock, IdGenerator, Random } from "../../application/ports.js";
+import type { Clock, IdGenerator, Random } from "../../application/ports/time.js";
 
 export const systemClock: Clock = { now: () => new Date() };
 

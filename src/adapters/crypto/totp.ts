@@ -1,5 +1,5 @@
 import { generateSecret, generateURI, verifySync } from "otplib";
-import type { Totp } from "../../application/ports.js";
+import type { Totp } from "../../application/ports/credentials.js";
 
 /** RFC 6238 with authenticator-app defaults: SHA-1, 6 digits, 30 s, ±1 step of clock drift. */
 export class OtplibTotp implements Totp {

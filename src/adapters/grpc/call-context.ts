@@ -1,8 +1,8 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import type { Metadata, ServerUnaryCall } from "@grpc/grpc-js";
-import type { RequestContext } from "../../application/ports.js";
-import type { Principal } from "../../application/validate-token.js";
+import type { RequestContext } from "../../application/ports/time.js";
+import type { Principal } from "../../application/sessions/validate-token.js";
 import type { Logger } from "../logging/logger.js";
 
 /** What one call carries through the interceptors to its handler. */

@@ -1,7 +1,9 @@
 /** Pure conversions between the core's types and the generated protobuf messages. */
-import type { IssuedTokens } from "../../application/issue-session.js";
-import type { AuditRecord, OtpPurpose as CoreOtpPurpose, PublicJwk } from "../../application/ports.js";
-import type { Principal } from "../../application/validate-token.js";
+import type { IssuedTokens } from "../../application/sessions/open-session.js";
+import type { AuditRecord } from "../../application/ports/audit.js";
+import type { OtpPurpose as CoreOtpPurpose } from "../../application/ports/delivery.js";
+import type { PublicJwk } from "../../application/ports/tokens.js";
+import type { Principal } from "../../application/sessions/validate-token.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";

@@ -1,4 +1,4 @@
-import type { Principal } from "../../application/validate-token.js";
+import type { Principal } from "../../application/sessions/validate-token.js";
 import { DomainError } from "../../domain/errors.js";
 import type { CallContext } from "./call-context.js";
 

@@ -1,4 +1,4 @@
-import type { RevocationBus, RevocationListener } from "../../application/ports.js";
+import type { RevocationBus, RevocationListener } from "../../application/ports/coordination.js";
 
 /**
  * The revocation bus for a single process (the embedded default). Delivery is synchronous:

@@ -15,7 +15,8 @@
  * `purpose`, what the outbox keeps and logs) is decided in templates.ts, webhook-sms-notifier.ts
  * and outbox-notifier.ts, each by an exhaustive switch that stops compiling on a new kind.
  */
-import type { Clock, Notifier } from "../../application/ports.js";
+import type { Notifier } from "../../application/ports/delivery.js";
+import type { Clock } from "../../application/ports/time.js";
 import type { Logger } from "../logging/logger.js";
 import { OutboxNotifier } from "./outbox-notifier.js";
 import { resilient, type BreakerState } from "./resilient-notifier.js";

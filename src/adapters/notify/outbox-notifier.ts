@@ -9,7 +9,8 @@
  * closed: users never get codes (and notice), but nothing leaks into log storage. A security
  * notice is logged by kind, notice and time (`notice: "email_changed"`), never by its text.
  */
-import type { Clock, CodeNotification, Notification, Notifier, SecurityNotification } from "../../application/ports.js";
+import type { CodeNotification, Notification, Notifier, SecurityNotification } from "../../application/ports/delivery.js";
+import type { Clock } from "../../application/ports/time.js";
 import type { Logger } from "../logging/logger.js";
 import { render } from "./templates.js";
 

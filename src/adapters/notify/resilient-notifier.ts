@@ -34,7 +34,7 @@ import {
   timeout,
   wrap,
 } from "cockatiel";
-import type { Notification, Notifier } from "../../application/ports.js";
+import type { Notification, Notifier } from "../../application/ports/delivery.js";
 import { DependencyUnavailableError } from "../../domain/errors.js";
 
 /**

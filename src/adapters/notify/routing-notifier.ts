@@ -4,7 +4,7 @@
  * security notices route alike: only the channel decides, so a notice about a changed email
  * goes out the same way, and with the same resilience, as the codes to that address.
  */
-import type { Channel, Notification, Notifier } from "../../application/ports.js";
+import type { Channel, Notification, Notifier } from "../../application/ports/delivery.js";
 
 export class RoutingNotifier implements Notifier {
   private readonly routes: Record<Channel, Notifier>;

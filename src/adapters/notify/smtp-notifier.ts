@@ -12,7 +12,8 @@
  * socket instead of waiting out nodemailer's own (minutes-long) defaults.
  */
 import nodemailer, { type NodemailerError, type Transporter } from "nodemailer";
-import type { Clock, Notification, Notifier } from "../../application/ports.js";
+import type { Notification, Notifier } from "../../application/ports/delivery.js";
+import type { Clock } from "../../application/ports/time.js";
 import { DeliveryError, type CancellableNotifier } from "./resilient-notifier.js";
 import { render } from "./templates.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../application/ports.js";
+import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../application/ports/delivery.js";
 import { describeExpiry, describeTime, escapeHtml, render } from "./templates.js";
 
 const NOW = new Date("2026-11-21T13:55:00.000Z");

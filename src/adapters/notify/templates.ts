@@ -14,7 +14,7 @@
  * - everything interpolated into HTML is escaped, the product name included (it comes from
  *   configuration, which is not markup).
  */
-import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../application/ports.js";
+import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../application/ports/delivery.js";
 
 export interface RenderOptions {
   productName: string;

@@ -12,7 +12,8 @@
  * glue (or a serverless function) turn it into a Twilio / Vonage / SNS call, and the service
  * needs no provider SDK.
  */
-import type { Clock, Notification, Notifier, OtpPurpose, SecurityNotice } from "../../application/ports.js";
+import type { Notification, Notifier, OtpPurpose, SecurityNotice } from "../../application/ports/delivery.js";
+import type { Clock } from "../../application/ports/time.js";
 import { DeliveryError, type CancellableNotifier } from "./resilient-notifier.js";
 import { render } from "./templates.js";
 

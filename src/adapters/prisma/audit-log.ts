@@ -1,6 +1,6 @@
 // AuditLog over Prisma: the user's own security trail (ListAuditEvents). Rows are append-only;
 // metadata never holds secrets (the AuditEventInput contract), so it is stored as given.
-import type { AuditLog, AuditRecord } from "../../application/ports.js";
+import type { AuditLog, AuditRecord } from "../../application/ports/audit.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toAuditRecord } from "./mappers.js";

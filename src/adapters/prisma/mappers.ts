@@ -5,7 +5,10 @@
 import type { AuditEventType } from "../../domain/audit.js";
 import type { RefreshTokenRecord, Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
-import type { AuditRecord, Channel, OtpCodeRecord, OtpPurpose, StoredSigningKey } from "../../application/ports.js";
+import type { AuditRecord } from "../../application/ports/audit.js";
+import type { OtpCodeRecord } from "../../application/ports/codes.js";
+import type { Channel, OtpPurpose } from "../../application/ports/delivery.js";
+import type { StoredSigningKey } from "../../application/ports/signing-keys.js";
 import type {
   AuditEvent as AuditEventRow,
   OtpCode as OtpCodeRow,

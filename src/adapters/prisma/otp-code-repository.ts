@@ -1,4 +1,5 @@
-import type { NewOtpCode, OtpCodeRecord, OtpCodeRepository, OtpPurpose } from "../../application/ports.js";
+import type { NewOtpCode, OtpCodeRecord, OtpCodeRepository } from "../../application/ports/codes.js";
+import type { OtpPurpose } from "../../application/ports/delivery.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toOtpCode } from "./mappers.js";

@@ -1,4 +1,4 @@
-import type { RecoveryCodeRepository } from "../../application/ports.js";
+import type { RecoveryCodeRepository } from "../../application/ports/codes.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 

@@ -3,7 +3,7 @@
 // revocations (logout racing "sign out everywhere", two instances) each report only the
 // sessions they actually revoked and a revocation is never overwritten.
 import type { RevokeReason, Session } from "../../domain/session.js";
-import type { NewSession, SessionRepository } from "../../application/ports.js";
+import type { NewSession, SessionRepository } from "../../application/ports/sessions.js";
 import { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toSession } from "./mappers.js";

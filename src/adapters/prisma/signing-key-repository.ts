@@ -1,6 +1,6 @@
 // SigningKeyRepository over Prisma. The private key column is opaque here: PEM, or ciphertext
 // when an encryption key is configured; this layer never parses or logs it.
-import type { SigningKeyRepository, StoredSigningKey } from "../../application/ports.js";
+import type { SigningKeyRepository, StoredSigningKey } from "../../application/ports/signing-keys.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toJsonObject, toSigningKey } from "./mappers.js";

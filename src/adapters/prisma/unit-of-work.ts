@@ -5,7 +5,7 @@
 // single connection: a query on the root client would queue behind the open transaction and
 // wait until it times out. Handing `fn` only repositories built over `tx` makes that mistake
 // impossible for code that uses the ports.
-import type { Repositories, UnitOfWork } from "../../application/ports.js";
+import type { Repositories, UnitOfWork } from "../../application/ports/unit-of-work.js";
 import type { Prisma, PrismaClient } from "../../gen/prisma/client.js";
 import { buildRepositories, type RepositoryKey } from "../repositories.js";
 import { PrismaAuditLog } from "./audit-log.js";

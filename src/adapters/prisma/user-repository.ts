@@ -4,7 +4,7 @@
 // USER_ALREADY_EXISTS naming the field.
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../../application/ports.js";
+import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../../application/ports/users.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toUser } from "./mappers.js";

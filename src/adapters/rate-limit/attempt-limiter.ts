@@ -5,7 +5,8 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
-import type { AttemptLimiter, Clock, LimitState } from "../../application/ports.js";
+import type { AttemptLimiter, LimitState } from "../../application/ports/coordination.js";
+import type { Clock } from "../../application/ports/time.js";
 
 export interface AttemptLimiterOptions {
   /** Namespaces the keys (`<keyPrefix>:<key>`); one prefix per limit. */

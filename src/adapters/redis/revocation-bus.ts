@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { RevocationBus, RevocationListener } from "../../application/ports.js";
+import type { RevocationBus, RevocationListener } from "../../application/ports/coordination.js";
 import { closeRedis, createRedis, waitForRedis } from "./connection.js";
 
 const REVOCATION_CHANNEL = "auth:v1:session-revoked";

@@ -1,6 +1,6 @@
 import { DomainError } from "../../../domain/errors.js";
-import type { RequireFreshAuthentication } from "../../../application/require-fresh-authentication.js";
-import type { ValidateToken } from "../../../application/validate-token.js";
+import type { RequireFreshAuthentication } from "../../../application/sessions/require-fresh-authentication.js";
+import type { ValidateToken } from "../../../application/sessions/validate-token.js";
 import { needsFreshAuthentication, type AccessTable } from "../access-table.js";
 import type { Interceptor } from "./types.js";
 

@@ -1,0 +1,50 @@
+/** Persistence of sessions and their refresh tokens. Ports owned by the application; adapters implement them. */
+import type { RefreshTokenRecord, RevokeReason, Session } from "../../domain/session.js";
+
+export interface NewSession {
+  id: string;
+  userId: string;
+  deviceName: string;
+  userAgent: string;
+  ipAddress: string;
+  authMethod: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface SessionRepository {
+  create(session: NewSession): Promise<Session>;
+  findById(id: string): Promise<Session | null>;
+  /**
+   * Not revoked and not expired at `now`, newest first (createdAt desc, then id desc), at most
+   * `page.limit` of them; `page.before` is an exclusive keyset cursor on (createdAt, id).
+   */
+  listLive(userId: string, now: Date, page: { limit: number; before?: { createdAt: Date; id: string } }): Promise<Session[]>;
+  /** Revokes the session if it is not revoked yet; true when this call revoked it. */
+  revoke(id: string, reason: RevokeReason, now: Date): Promise<boolean>;
+  /** Revokes every unrevoked session of the user but `exceptId`; returns the ids it revoked. */
+  revokeAllForUser(userId: string, reason: RevokeReason, now: Date, exceptId?: string): Promise<string[]>;
+  touch(id: string, now: Date): Promise<void>;
+  /** Sets authenticatedAt on a live (unrevoked, unexpired) session; false when it is not live. */
+  markAuthenticated(id: string, now: Date): Promise<boolean>;
+}
+
+export interface NewRefreshToken {
+  id: string;
+  sessionId: string;
+  tokenHash: string;
+  generation: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface RefreshTokenRepository {
+  insert(token: NewRefreshToken): Promise<void>;
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  findById(id: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Marks the token rotated only if it was not rotated yet (a conditional update, so two
+   * concurrent refreshes cannot both win). True when this call rotated it.
+   */
+  markRotated(id: string, at: Date, successorId: string, successorSealed: Uint8Array): Promise<boolean>;
+}

@@ -1,0 +1,10 @@
+import type { CoreDeps } from "../shared/deps.js";
+import type { PublicJwk } from "../ports/tokens.js";
+
+export class GetJwks {
+  constructor(private readonly deps: Pick<CoreDeps, "tokens">) {}
+
+  execute(): Promise<PublicJwk[]> {
+    return this.deps.tokens.publicJwks();
+  }
+}

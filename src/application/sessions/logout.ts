@@ -1,0 +1,42 @@
+import { DomainError } from "../../domain/errors.js";
+import { auditRecord } from "../shared/audit.js";
+import type { CoreDeps } from "../shared/deps.js";
+import type { RequestContext } from "../ports/time.js";
+import { hashRefreshToken, looksLikeRefreshToken } from "./refresh-token-codec.js";
+import type { Principal } from "./validate-token.js";
+
+/**
+ * Revokes the session of the bearer token, or the one a refresh token belongs to. Idempotent:
+ * an unknown or already revoked session answers OK, which also tells a caller nothing about
+ * tokens it does not hold.
+ */
+export class Logout {
+  constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "revoker">) {}
+
+  async execute(input: { refreshToken: string }, principal: Principal | null, ctx: RequestContext): Promise<void> {
+    const raw = input.refreshToken.trim();
+    let sessionId: string | null = principal?.sessionId ?? null;
+    if (sessionId === null) {
+      if (raw === "") {
+        throw new DomainError("AUTHENTICATION_REQUIRED", "Send a bearer access token or a refresh token");
+      }
+      if (!looksLikeRefreshToken(raw)) return;
+      const record = await this.deps.uow.refreshTokens.findByHash(hashRefreshToken(raw));
+      if (!record) return;
+      sessionId = record.sessionId;
+    }
+    const session = await this.deps.uow.sessions.findById(sessionId);
+    if (!session) return;
+    const now = this.deps.clock.now();
+    const revoked = await this.deps.uow.transaction(async (tx) => {
+      const changed = await tx.sessions.revoke(session.id, "logout", now);
+      if (changed) {
+        await tx.audit.record(
+          auditRecord(this.deps, ctx, { userId: session.userId, type: "logout", outcome: "success", sessionId: session.id }),
+        );
+      }
+      return changed;
+    });
+    if (revoked) await this.deps.revoker.announce([session.id]);
+  }
+}

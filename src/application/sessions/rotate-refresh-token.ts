@@ -1,0 +1,141 @@
+import { DomainError, Violations } from "../../domain/errors.js";
+import { isSessionLive, type RefreshTokenRecord, type Session } from "../../domain/session.js";
+import { canSignIn } from "../../domain/user.js";
+import { auditRecord } from "../shared/audit.js";
+import type { CoreDeps } from "../shared/deps.js";
+import { refreshExpiry, signAccessToken, type IssuedTokens } from "./open-session.js";
+import { countIpAttempt } from "../shared/limits.js";
+import type { RequestContext } from "../ports/time.js";
+import {
+  hashRefreshToken,
+  looksLikeRefreshToken,
+  newRefreshToken,
+  openSuccessor,
+  sealSuccessor,
+} from "./refresh-token-codec.js";
+
+type Deps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "tokens" | "ipAttempts" | "revoker" | "settings">;
+
+/**
+ * Rotation with reuse detection (RFC 9700 §4.14.2): every use retires the presented token and
+ * issues a successor. A retired token coming back means it leaked (or a client misbehaves), so
+ * the whole session is revoked — except the immediate parent retried within the grace window,
+ * which gets the very same successor so that concurrent retries never fork a session.
+ */
+export class RotateRefreshToken {
+  constructor(private readonly deps: Deps) {}
+
+  async execute(input: { refreshToken: string }, ctx: RequestContext): Promise<IssuedTokens> {
+    const raw = input.refreshToken.trim();
+    const violations = new Violations();
+    if (raw === "") violations.add("refresh_token", "is required");
+    violations.throwIfAny();
+    await countIpAttempt(this.deps.ipAttempts, ctx);
+    if (!looksLikeRefreshToken(raw)) throw invalid();
+
+    const record = await this.deps.uow.refreshTokens.findByHash(hashRefreshToken(raw));
+    if (!record) throw invalid();
+    const session = await this.liveSession(record);
+    if (record.rotatedAt !== null) return this.replayed(raw, record, session, ctx);
+
+    const user = await this.deps.uow.users.findById(session.userId);
+    if (!user || !canSignIn(user)) throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
+
+    const now = this.deps.clock.now();
+    const successor = newRefreshToken(this.deps.random);
+    const successorId = this.deps.ids.newId();
+    const successorExpiresAt = refreshExpiry(this.deps, session, now);
+    const won = await this.deps.uow.transaction(async (tx) => {
+      const rotated = await tx.refreshTokens.markRotated(
+        record.id,
+        now,
+        successorId,
+        sealSuccessor(raw, successor, this.deps.random),
+      );
+      if (!rotated) return false;
+      await tx.refreshTokens.insert({
+        id: successorId,
+        sessionId: session.id,
+        tokenHash: hashRefreshToken(successor),
+        generation: record.generation + 1,
+        createdAt: now,
+        expiresAt: successorExpiresAt,
+      });
+      await tx.sessions.touch(session.id, now);
+      return true;
+    });
+    if (!won) {
+      // A concurrent call rotated this token first: treat ours as its retry.
+      const latest = await this.deps.uow.refreshTokens.findById(record.id);
+      if (!latest) throw invalid();
+      return this.replayed(raw, latest, session, ctx);
+    }
+    const access = await signAccessToken(this.deps, user, session);
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: successor,
+      refreshTokenExpiresAt: successorExpiresAt,
+    };
+  }
+
+  private async liveSession(record: RefreshTokenRecord): Promise<Session> {
+    const session = await this.deps.uow.sessions.findById(record.sessionId);
+    const now = this.deps.clock.now();
+    if (!session || session.revokedAt !== null) {
+      throw new DomainError("SESSION_REVOKED", "The session has been revoked");
+    }
+    if (!isSessionLive(session, now) || record.expiresAt.getTime() <= now.getTime()) {
+      throw new DomainError("TOKEN_EXPIRED", "The refresh token has expired");
+    }
+    return session;
+  }
+
+  /** The presented token was already rotated: a retry inside the grace window, or reuse. */
+  private async replayed(
+    raw: string,
+    record: RefreshTokenRecord,
+    session: Session,
+    ctx: RequestContext,
+  ): Promise<IssuedTokens> {
+    const now = this.deps.clock.now();
+    const graceMs = this.deps.settings.refreshReuseGraceSeconds * 1000;
+    const rotatedAt = record.rotatedAt?.getTime() ?? 0;
+    if (graceMs > 0 && now.getTime() - rotatedAt <= graceMs && record.successorId && record.successorSealed) {
+      const successor = await this.deps.uow.refreshTokens.findById(record.successorId);
+      const successorRaw = openSuccessor(raw, record.successorSealed);
+      // Only the immediate parent of the token in use: once the successor was rotated too,
+      // this is an old token coming back, however recent.
+      if (successor && successor.rotatedAt === null && successorRaw !== null) {
+        const user = await this.deps.uow.users.findById(session.userId);
+        if (!user || !canSignIn(user)) throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
+        const access = await signAccessToken(this.deps, user, session);
+        return {
+          accessToken: access.token,
+          accessTokenExpiresAt: access.expiresAt,
+          refreshToken: successorRaw,
+          refreshTokenExpiresAt: successor.expiresAt,
+        };
+      }
+    }
+    const revoked = await this.deps.uow.transaction(async (tx) => {
+      const changed = await tx.sessions.revoke(session.id, "refresh_token_reuse", now);
+      await tx.audit.record(
+        auditRecord(this.deps, ctx, {
+          userId: session.userId,
+          type: "token.reuse_detected",
+          outcome: "failure",
+          sessionId: session.id,
+          metadata: { generation: record.generation },
+        }),
+      );
+      return changed;
+    });
+    if (revoked) await this.deps.revoker.announce([session.id]);
+    throw new DomainError("REFRESH_TOKEN_REUSED", "The refresh token was already used; the session has been revoked");
+  }
+}
+
+function invalid(): DomainError {
+  return new DomainError("TOKEN_INVALID", "The refresh token is invalid");
+}

@@ -1,0 +1,44 @@
+import type { PasswordPolicy } from "../../domain/password-policy.js";
+import type { AttemptLimiter } from "../ports/coordination.js";
+import type { CodeHasher, PasswordHasher, SecretSealer, Totp } from "../ports/credentials.js";
+import type { Notifier } from "../ports/delivery.js";
+import type { Clock, IdGenerator, Random } from "../ports/time.js";
+import type { AccessTokenService } from "../ports/tokens.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { SessionRevoker } from "../sessions/session-revoker.js";
+import type { SessionStatusCache } from "../sessions/session-status.js";
+import type { AuthSettings } from "./settings.js";
+
+/**
+ * Everything a use case may need. Each use case takes the `Pick` of it that it uses, so its
+ * constructor says exactly what it depends on; the composition root builds one of these.
+ */
+export interface CoreDeps {
+  uow: UnitOfWork;
+  clock: Clock;
+  ids: IdGenerator;
+  random: Random;
+  hasher: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
+  tokens: AccessTokenService;
+  /**
+   * Credential checks per account (or per unknown identifier): every password, second-factor
+   * and one-time code check counts here, and only a success clears it (credential-attempts.ts).
+   */
+  loginFailures: AttemptLimiter;
+  /** Caps the failure audit rows one account (or identifier) can write per lockout window. */
+  failureAudits: AttemptLimiter;
+  /** Unsolicited messages (security notices, "no account" mails) per destination and kind per day. */
+  notices: AttemptLimiter;
+  /** Unauthenticated attempts (login, register, refresh) per client IP. */
+  ipAttempts: AttemptLimiter;
+  sessionStatus: SessionStatusCache;
+  revoker: SessionRevoker;
+  settings: AuthSettings;
+  notifier: Notifier;
+  codeHasher: CodeHasher;
+  sealer: SecretSealer;
+  totp: Totp;
+  /** Reports a failure that must not fail the call (a best-effort send); never gets secrets. */
+  report: (message: string, error: unknown) => void;
+}

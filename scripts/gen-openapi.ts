@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DESCRIPTOR_SET_PATH, readDescriptorSet } from "../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../src/adapters/grpc/server.js";
-import { OPENAPI_PATH } from "../src/adapters/http/docs.js";
-import { loadApi } from "../src/adapters/http/http-rules.js";
-import { buildOpenApi } from "../src/adapters/http/openapi.js";
+import { OPENAPI_PATH } from "../src/adapters/http/ops/docs.js";
+import { loadApi } from "../src/adapters/http/gateway/http-rules.js";
+import { buildOpenApi } from "./openapi/openapi.js";
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string };
 const input = process.argv[2] ?? DESCRIPTOR_SET_PATH;

@@ -7,7 +7,7 @@ import { credentials, loadPackageDefinition, type Client, type ServiceError } fr
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath } from "grpc-health-check";
 import { loadConfig } from "../src/config.js";
-import { loopbackTarget } from "../src/adapters/http/loopback.js";
+import { loopbackTarget } from "../src/adapters/transport/loopback.js";
 
 // Through the service's own config (same defaults, same validation), so the address asked is
 // the one it bound; a wildcard bind is asked on loopback.

@@ -14,7 +14,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { applyMigrations, defaultMigrationsDir, pgExecutor, pgliteExecutor } from "../src/adapters/prisma/migrate.js";
-import { redactUrl } from "../src/adapters/redact-url.js";
+import { redactUrl } from "../src/adapters/outbound/redact-url.js";
 import { loadConfig } from "../src/config.js";
 
 function argValue(flag: string): string | undefined {

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DESCRIPTOR_SET_PATH, readDescriptorSet } from "../src/adapters/grpc/descriptors.js";
-import { loadApi } from "../src/adapters/http/http-rules.js";
+import { loadApi } from "../src/adapters/http/gateway/http-rules.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { isLoopbackHost } from "../src/domain/network.js";
 import { startTestServer, type TestServer } from "./support/server.js";

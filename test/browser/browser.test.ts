@@ -15,8 +15,8 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
-import { loadApi } from "../../src/adapters/http/http-rules.js";
-import { openApiPath } from "../../src/adapters/http/path-template.js";
+import { loadApi } from "../../src/adapters/http/gateway/http-rules.js";
+import { openApiPath } from "../../src/adapters/http/gateway/path-template.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const CHROMIUM = "/usr/bin/chromium";

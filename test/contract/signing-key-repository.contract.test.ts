@@ -1,64 +1,16 @@
-// The SigningKeyRepository contract, run against Prisma on every database kind available.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// The SigningKeyRepository contract (suites/signing-key-repository.ts) on every adapter: Prisma
+// on PGlite, on PostgreSQL when one is reachable, and the in-memory repository.
 import { PrismaSigningKeyRepository } from "../../src/adapters/prisma/signing-key-repository.js";
-import type { SigningKeyRepository, StoredSigningKey } from "../../src/application/ports/signing-keys.js";
-import { databaseKinds, createTestDatabaseOf, type TestDatabase } from "../support/database.js";
+import { createMemorySigningKeyRepository } from "../../src/application/testing/memory-signing-keys.js";
+import { createTestDatabaseOf } from "../support/database.js";
+import { databases } from "./adapters.js";
+import { describeSigningKeyRepositoryContract } from "./suites/signing-key-repository.js";
 
-const kinds = await databaseKinds();
-
-const T0 = new Date("2024-05-01T10:00:00.000Z");
-const at = (hours: number) => new Date(T0.getTime() + hours * 3_600_000);
-
-function key(kid: string, activatesAt: Date): StoredSigningKey {
-  return {
-    kid,
-    algorithm: "ES256",
-    publicJwk: { kty: "EC", crv: "P-256", kid, use: "sig", alg: "ES256", x: `x-${kid}`, y: `y-${kid}` },
-    privateKey: `enc:v1:${kid}:opaque-ciphertext`,
-    createdAt: activatesAt,
-    activatesAt,
-    retiresAt: null,
-    expiresAt: null,
-  };
+for (const kind of databases) {
+  describeSigningKeyRepositoryContract(kind, async () => {
+    const testDb = await createTestDatabaseOf(kind);
+    return { keys: new PrismaSigningKeyRepository(testDb.db.prisma), close: () => testDb.drop() };
+  });
 }
 
-describe.each(kinds)("PrismaSigningKeyRepository on %s", (kind) => {
-  let testDb: TestDatabase;
-  let keys: SigningKeyRepository;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabaseOf(kind);
-    keys = new PrismaSigningKeyRepository(testDb.db.prisma);
-  });
-
-  afterAll(async () => {
-    await testDb?.drop();
-  });
-
-  it("starts empty", async () => {
-    expect(await keys.list()).toEqual([]);
-  });
-
-  it("inserts keys and lists them in activation order, every field round-tripped", async () => {
-    const second = key("k2", at(2));
-    const first = key("k1", at(1));
-    await keys.insert(second);
-    await keys.insert(first);
-    expect(await keys.list()).toEqual([first, second]);
-  });
-
-  it("retires a key: it keeps verifying until expiresAt, and the others are untouched", async () => {
-    await keys.retire("k1", at(3), at(4));
-    const listed = await keys.list();
-    expect(listed.find((k) => k.kid === "k1")).toMatchObject({ retiresAt: at(3), expiresAt: at(4) });
-    expect(listed.find((k) => k.kid === "k2")).toMatchObject({ retiresAt: null, expiresAt: null });
-  });
-
-  it("refuses to retire a key it does not have", async () => {
-    await expect(keys.retire("missing", at(3), at(4))).rejects.toThrow(/missing/);
-  });
-
-  it("refuses a second key with the same kid", async () => {
-    await expect(keys.insert(key("k2", at(5)))).rejects.toThrow();
-  });
-});
+describeSigningKeyRepositoryContract("memory", async () => ({ keys: createMemorySigningKeyRepository(), close: async () => {} }));

@@ -8,7 +8,7 @@ import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../../src/adapters/grpc/server.js";
-import { loadApi, type HttpBinding } from "../../src/adapters/http/http-rules.js";
+import { loadApi, type HttpBinding } from "../../src/adapters/http/gateway/http-rules.js";
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { ENVOY_HTTP, expectStatus, GRPC, pathOf, rest, type RestOptions, type RestResponse } from "./rest.js";

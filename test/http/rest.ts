@@ -1,6 +1,6 @@
 /** A small fetch wrapper for the REST gateway tests, and URLs built from the descriptor's rules. */
 import { expect } from "vitest";
-import type { HttpBinding } from "../../src/adapters/http/http-rules.js";
+import type { HttpBinding } from "../../src/adapters/http/gateway/http-rules.js";
 
 export interface RestResponse {
   status: number;

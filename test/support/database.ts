@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openDatabase, type Database } from "../../src/adapters/prisma/client.js";
-import { redactUrl } from "../../src/adapters/redact-url.js";
+import { redactUrl } from "../../src/adapters/outbound/redact-url.js";
 
 export type DatabaseKind = "pglite" | "postgres";
 

@@ -12,6 +12,10 @@ export interface MethodAccess {
   freshAuthentication: boolean;
   /** With freshAuthentication: only when the request's update_mask names one of these (snake_case) paths. */
   freshAuthenticationPaths: readonly string[];
+  /** The bearer's user must hold one of these roles (none: any user). */
+  roles: readonly string[];
+  /** A service credential with this scope may call it ("" : none may). */
+  serviceScope: string;
 }
 
 /** Full method path (`/auth.v1.UserService/DeleteMe`) → its declared access. */
@@ -36,7 +40,15 @@ export function readAccessTable(descriptorSet: Uint8Array): AccessTable {
       for (const method of service.methods) {
         const path = `/${service.typeName}/${method.name}`;
         const options = method.proto.options;
-        const access = options ? (getExtension(options, extension) as { bearer: number; freshAuthentication: boolean; freshAuthenticationPaths: string[] }) : null;
+        const access = options
+          ? (getExtension(options, extension) as {
+              bearer: number;
+              freshAuthentication: boolean;
+              freshAuthenticationPaths: string[];
+              roles: string[];
+              serviceScope: string;
+            })
+          : null;
         const bearer = access ? BEARER[access.bearer] : undefined;
         if (!access || !bearer) {
           missing.push(path);
@@ -46,6 +58,8 @@ export function readAccessTable(descriptorSet: Uint8Array): AccessTable {
           bearer,
           freshAuthentication: access.freshAuthentication,
           freshAuthenticationPaths: [...access.freshAuthenticationPaths],
+          roles: [...access.roles],
+          serviceScope: access.serviceScope,
         });
       }
     }

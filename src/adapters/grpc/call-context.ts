@@ -1,9 +1,12 @@
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import type { Metadata, ServerUnaryCall } from "@grpc/grpc-js";
 import type { RequestContext } from "../../application/ports/time.js";
 import type { Principal } from "../../application/sessions/validate-token.js";
 import type { Logger } from "../logging/logger.js";
+import { FORWARDED_USER_AGENT_METADATA, GATEWAY_SECRET_METADATA } from "../transport/gateway-metadata.js";
+import { peerAddress } from "../transport/peer-address.js";
+import { requestIdOr } from "../transport/request-id.js";
 
 /** What one call carries through the interceptors to its handler. */
 export interface CallContext {
@@ -18,44 +21,15 @@ export interface CallContext {
   log: Logger;
 }
 
-/** A caller-supplied request id is kept only if it is short and plain (no log injection). */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
 export function requestIdFrom(metadata: Metadata): string {
   return requestIdOr(metadata.get("x-request-id")[0]);
 }
 
-/** The caller's request id (a metadata or HTTP header value) when plain enough, else a new one. */
-export function requestIdOr(given: unknown): string {
-  return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
 /**
- * grpc-js reports the peer as `address:port` (`127.0.0.1:5000`, `::1:5000`,
- * `::ffff:10.0.0.1:5000`); returns the address, IPv4-mapped IPv6 as plain IPv4.
+ * Whether the built-in gateway vouches for this call: it carries the gateway's per-process
+ * secret (why: adapters/transport/gateway-metadata.ts). The secret is removed from the
+ * metadata either way.
  */
-export function peerAddress(peer: string): string {
-  let address = peer.replace(/^ipv[46]:/, "");
-  if (isIP(address) === 0) {
-    const m = /^\[?(.*?)\]?:\d+$/.exec(address);
-    address = m?.[1] ?? "";
-  }
-  if (address.startsWith("::ffff:") && isIP(address.slice(7)) === 4) address = address.slice(7);
-  return isIP(address) === 0 ? "" : address;
-}
-
-/**
- * The built-in REST gateway (adapters/http) forwards each call over loopback with this
- * per-process secret. Only a call carrying it has its `x-forwarded-for` and
- * `x-forwarded-user-agent` believed without its peer being a trusted proxy: another local
- * process cannot speak for other clients (security.md 14). The gateway appends the HTTP peer
- * it saw, or forwards no X-Forwarded-For at all when it saw none (the client's own header then
- * never speaks for it), so the hop walk below starts from a fact.
- */
-export const GATEWAY_SECRET_METADATA = "x-auth-gateway-secret";
-export const FORWARDED_USER_AGENT_METADATA = "x-forwarded-user-agent";
-
-/** Whether the gateway vouches for this call; the secret is removed from the metadata either way. */
 export function vouchedByGateway(metadata: Metadata, secret: string | undefined): boolean {
   const given = metadata.get(GATEWAY_SECRET_METADATA)[0];
   metadata.remove(GATEWAY_SECRET_METADATA);

@@ -7,7 +7,7 @@ import { AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
 import { SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
 import { UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
 import { authServiceHandlers } from "./auth-service.js";
-import type { InflightCalls } from "./inflight.js";
+import type { InflightCalls } from "../transport/inflight-calls.js";
 import { reflectionPackageDefinition } from "./descriptors.js";
 import { sessionServiceHandlers } from "./session-service.js";
 import type { Unary } from "./unary.js";

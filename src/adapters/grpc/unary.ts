@@ -2,7 +2,7 @@ import { Metadata, type handleUnaryCall } from "@grpc/grpc-js";
 import type { Logger } from "../logging/logger.js";
 import { buildCallContext, type CallContext } from "./call-context.js";
 import { MappedFailure } from "./interceptors/errors.js";
-import type { InflightCalls } from "./inflight.js";
+import type { InflightCalls } from "../transport/inflight-calls.js";
 import type { Interceptor } from "./interceptors/types.js";
 import { mapError } from "./status.js";
 

@@ -3,26 +3,28 @@
  * in production, from the same google.api.http rules, so `npm start` alone serves browsers.
  * Per request: security headers, CORS, operations paths, then the route table → transcode →
  * our gRPC server over loopback → JSON (or google.rpc.Status JSON with Envoy's HTTP code).
- * `/metrics` is not served here (404 like any unknown path): see ops-listener.ts.
+ * `/metrics` is not served here (404 like any unknown path): see ops/ops-listener.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { Counter, Histogram, type Registry } from "prom-client";
-import { peerAddress, requestIdOr } from "../grpc/call-context.js";
-import { InflightCalls } from "../grpc/inflight.js";
-import { LATENCY_BUCKETS } from "../grpc/interceptors/metrics.js";
 import type { Logger } from "../logging/logger.js";
+import { InflightCalls } from "../transport/inflight-calls.js";
+import { LATENCY_BUCKETS } from "../transport/latency-buckets.js";
+import { peerAddress } from "../transport/peer-address.js";
+import type { Readiness } from "../transport/readiness.js";
+import { requestIdOr } from "../transport/request-id.js";
 import { BodyTooLarge, readBody } from "./body.js";
 import { CorsPolicy, isPreflight } from "./cors.js";
-import { DocsAssets } from "./docs.js";
-import { gatewayError, renderGrpcError, type HttpErrorResponse } from "./errors.js";
-import { GrpcForwarder } from "./grpc-forwarder.js";
-import type { ApiDescriptors } from "./http-rules.js";
-import { OpsEndpoints, type Readiness, type Reply } from "./ops-endpoints.js";
-import { RouteTable } from "./route-table.js";
+import { gatewayError, renderGrpcError, type HttpErrorResponse } from "./gateway/errors.js";
+import { GrpcForwarder } from "./gateway/grpc-forwarder.js";
+import type { ApiDescriptors } from "./gateway/http-rules.js";
+import { RouteTable } from "./gateway/route-table.js";
+import { BadHttpRequest, decodeResponse, encodeRequest } from "./gateway/transcode.js";
+import { DocsAssets } from "./ops/docs.js";
+import { OpsEndpoints, type Reply } from "./ops/ops-endpoints.js";
 import { NO_STORE, SECURITY_HEADERS } from "./security-headers.js";
-import { BadHttpRequest, decodeResponse, encodeRequest } from "./transcode.js";
 
 export interface HttpGatewayOptions {
   api: ApiDescriptors;
@@ -30,7 +32,7 @@ export interface HttpGatewayOptions {
   allowedOrigins: readonly string[];
   /** Largest request body accepted (413 above it). */
   maxBodyBytes: number;
-  /** Vouches for forwarded client IP and user agent (see grpc/call-context.ts). */
+  /** Vouches for forwarded client IP and user agent (see transport/gateway-metadata.ts). */
   gatewaySecret: string;
   /** The dependencies' state as last seen by the health monitor: /readyz does no I/O of its own. */
   ready: () => Readiness;
@@ -245,7 +247,7 @@ export class HttpGateway {
 /**
  * The HTTP peer's address; IPv4-mapped IPv6 as plain IPv4 (as call-context.ts does for gRPC).
  * "" when the socket no longer knows it (it closed before the request was handled): then
- * the forwarder sends no X-Forwarded-For at all (grpc-forwarder.ts, forwardedForHops).
+ * the forwarder sends no X-Forwarded-For at all (gateway/grpc-forwarder.ts, forwardedForHops).
  */
 export function httpPeer(req: Pick<IncomingMessage, "socket">): string {
   const address = req.socket.remoteAddress ?? "";

@@ -7,7 +7,7 @@
 // impossible for code that uses the ports.
 import type { Repositories, UnitOfWork } from "../../application/ports/unit-of-work.js";
 import type { Prisma, PrismaClient } from "../../gen/prisma/client.js";
-import { buildRepositories, type RepositoryKey } from "../repositories.js";
+import { buildRepositories, type RepositoryKey } from "../outbound/repositories.js";
 import { PrismaAuditLog } from "./audit-log.js";
 import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
 import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
@@ -55,7 +55,7 @@ export class PrismaUnitOfWork extends RootRepositories implements UnitOfWork {
     super(prisma);
   }
 
-  /** Availability is the guard's business (adapters/resilience.ts); the bare client cannot tell. */
+  /** Availability is the guard's business (adapters/outbound/resilience.ts); the bare client cannot tell. */
   ensureAvailable(): void {}
 
   async transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {

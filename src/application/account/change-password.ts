@@ -1,11 +1,12 @@
 import { DomainError, Violations } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, checkCurrentPassword, contactsOf, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
 import type { RequestContext } from "../ports/time.js";
 import { sendNotice } from "../shared/security-notices.js";
 import type { Principal } from "../sessions/validate-token.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 
 export class ChangePassword {
   constructor(
@@ -34,9 +35,7 @@ export class ChangePassword {
   ): Promise<number> {
     const violations = new Violations();
     if (input.currentPassword === "") violations.add("current_password", "is required");
-    if (input.currentPassword.length > this.deps.settings.maxPasswordLength * 4) {
-      violations.add("current_password", "is too long");
-    }
+    checkPasswordInput(input.currentPassword, "current_password", this.deps.settings, violations);
     if (input.newPassword === "") violations.add("new_password", "is required");
     violations.throwIfAny();
 
@@ -55,7 +54,8 @@ export class ChangePassword {
     await credentialSucceeded(this.deps, attempt);
     const passwordHash = await this.deps.hasher.hash(newPassword);
     const now = this.deps.clock.now();
-    const revoked = await this.deps.uow.transaction(async (tx) => {
+    const audit = auditTrail(this.deps, ctx, principal);
+    const count = await revokingWrite(this.deps, async (tx, revoked) => {
       // Conditional: a concurrent change of the password (or deletion) wins, this one fails.
       const updated = await tx.users.updateIf(
         user.id,
@@ -63,20 +63,12 @@ export class ChangePassword {
         { passwordHash, updatedAt: now, bumpAuthVersion: true },
       );
       if (!updated) throw new DomainError("INVALID_CREDENTIALS", "The current password is wrong");
-      const revoked = await tx.sessions.revokeAllForUser(user.id, "password_changed", now, principal.sessionId);
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: user.id,
-          type: "password.changed",
-          outcome: "success",
-          sessionId: principal.sessionId,
-          metadata: { revoked_sessions: revoked.length },
-        }),
-      );
-      return revoked;
+      const ended = await tx.sessions.revokeAllForUser(user.id, "password_changed", now, principal.sessionId);
+      revoked(ended);
+      await audit.record(tx, "password.changed", { metadata: { revoked_sessions: ended.length } });
+      return ended.length;
     });
-    await this.deps.revoker.announce(revoked);
     void sendNotice(this.deps, contactsOf(user), "password_changed", now);
-    return revoked.length;
+    return count;
   }
 }

@@ -1,4 +1,4 @@
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
 import type { RequestContext } from "../ports/time.js";
@@ -14,20 +14,13 @@ export class DeleteMe {
   async execute(principal: Principal, ctx: RequestContext): Promise<void> {
     const user = await loadActiveUser(this.deps, principal);
     const now = this.deps.clock.now();
-    const revoked = await this.deps.uow.transaction(async (tx) => {
+    const audit = auditTrail(this.deps, ctx, principal);
+    await revokingWrite(this.deps, async (tx, revoked) => {
+      // bumpAuthVersion: a login in flight for this account fails its conditional write.
       await tx.users.update(user.id, { isActive: false, deletedAt: now, updatedAt: now, bumpAuthVersion: true });
-      const revoked = await tx.sessions.revokeAllForUser(user.id, "account_deleted", now);
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: user.id,
-          type: "user.deleted",
-          outcome: "success",
-          sessionId: principal.sessionId,
-          metadata: { revoked_sessions: revoked.length },
-        }),
-      );
-      return revoked;
+      const ended = await tx.sessions.revokeAllForUser(user.id, "account_deleted", now);
+      revoked(ended);
+      await audit.record(tx, "user.deleted", { metadata: { revoked_sessions: ended.length } });
     });
-    await this.deps.revoker.announce(revoked);
   }
 }

@@ -1,7 +1,7 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { isSafeText, normalizeContacts, normalizeUsername } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import { contactsOf } from "../shared/credential-attempts.js";
 import { sendNotice } from "../shared/security-notices.js";
 import type { CoreDeps } from "../shared/deps.js";
@@ -91,15 +91,7 @@ export class UpdateMe {
 
     const updated = await this.deps.uow.transaction(async (tx) => {
       const updated = await tx.users.update(user.id, patch);
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: user.id,
-          type: "user.updated",
-          outcome: "success",
-          sessionId: principal.sessionId,
-          metadata: { fields: changed.join(",") },
-        }),
-      );
+      await auditTrail(this.deps, ctx, principal).record(tx, "user.updated", { metadata: { fields: changed.join(",") } });
       return updated;
     });
     // The contacts the account had before hear of the change (the new ones may be an attacker's).

@@ -1,9 +1,9 @@
-import { DomainError, Violations } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { Violations } from "../../domain/errors.js";
+import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import { contactsOf, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
-import { checkCode, checkCodeFormat, contactFrom, markVerified, stillHolds, useCode } from "../shared/one-time-codes.js";
+import { checkCode, checkCodeFormat, contactFrom, markVerified, otpInvalid, stillHolds, useCode } from "../shared/one-time-codes.js";
 import type { RequestContext } from "../ports/time.js";
 import type { UserPatch } from "../ports/users.js";
 import { sendNotice } from "../shared/security-notices.js";
@@ -60,17 +60,17 @@ export class ResetPassword {
     const claim = !user.emailVerified && !user.phoneVerified;
     const patch: UserPatch = { passwordHash, updatedAt: now, bumpAuthVersion: true, ...markVerified(contact!) };
     if (claim) Object.assign(patch, { mfaEnabled: false, totpSecretEnc: null, totpLastStep: null });
-    const revoked = await this.deps.uow.transaction(async (tx) => {
+    const audit = auditTrail(this.deps, ctx, { userId: user.id });
+    await revokingWrite(this.deps, async (tx, revoked) => {
       const updated = await tx.users.updateIf(user.id, { canSignIn: true, ...stillHolds(contact!) }, patch);
-      if (!updated) throw new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
+      if (!updated) throw otpInvalid();
       if (claim) await tx.recoveryCodes.deleteAll(user.id);
-      const revoked = await tx.sessions.revokeAllForUser(user.id, claim ? "contact_claimed" : "password_reset", now);
-      const metadata = { channel: contact!.channel, revoked_sessions: revoked.length };
-      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "password.reset", outcome: "success", metadata }));
-      if (claim) await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "account.claimed", outcome: "success", metadata }));
-      return revoked;
+      const ended = await tx.sessions.revokeAllForUser(user.id, claim ? "contact_claimed" : "password_reset", now);
+      revoked(ended);
+      const metadata = { channel: contact!.channel, revoked_sessions: ended.length };
+      await audit.record(tx, "password.reset", { metadata });
+      if (claim) await audit.record(tx, "account.claimed", { metadata });
     });
-    await this.deps.revoker.announce(revoked);
     void sendNotice(this.deps, contactsOf(user), claim ? "account_claimed" : "password_changed", now);
   }
 }

@@ -1,5 +1,5 @@
 import { DomainError, Violations } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import { credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
@@ -35,7 +35,7 @@ export class VerifyContact {
       // was checked leaves the new address unverified (security.md 41).
       const updated = await tx.users.updateIf(user.id, { canSignIn: true, ...stillHolds(contact!) }, { ...markVerified(contact!), updatedAt: now });
       if (!updated) throw new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
-      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "contact.verified", outcome: "success", metadata: { channel: contact!.channel } }));
+      await auditTrail(this.deps, ctx, { userId: user.id }).record(tx, "contact.verified", { metadata: { channel: contact!.channel } });
     });
   }
 }

@@ -1,5 +1,5 @@
 import { DomainError, Violations } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, contactsOf, credentialFailed, credentialSucceeded } from "../shared/credential-attempts.js";
 import { sendNotice } from "../shared/security-notices.js";
 import type { CoreDeps } from "../shared/deps.js";
@@ -7,6 +7,7 @@ import { loadActiveUser } from "../shared/load-active-user.js";
 import type { RequestContext } from "../ports/time.js";
 import { recoveryContext, totpSecretContext } from "../shared/second-factor.js";
 import type { Principal } from "../sessions/validate-token.js";
+import { SIX_DIGIT_CODE } from "../shared/field-rules.js";
 
 const RECOVERY_CODES = 10;
 /** No look-alikes (0/o, 1/l/i): codes are typed from paper. 31 symbols, 10 per code ≈ 49 bits. */
@@ -35,7 +36,7 @@ export class ConfirmTotp {
 
   async execute(input: { code: string }, principal: Principal, ctx: RequestContext): Promise<string[]> {
     const violations = new Violations();
-    if (!/^\d{6}$/.test(input.code.trim())) violations.add("code", "must be the 6-digit code from the authenticator app");
+    if (!SIX_DIGIT_CODE.test(input.code.trim())) violations.add("code", "must be the 6-digit code from the authenticator app");
     violations.throwIfAny();
     const user = await loadActiveUser(this.deps, principal);
     if (user.mfaEnabled || user.totpSecretEnc === null) {
@@ -67,7 +68,7 @@ export class ConfirmTotp {
         codes.map((c) => ({ id: this.deps.ids.newId(), codeHash: this.deps.codeHasher.hash(c.replace("-", ""), recoveryContext(user.id)) })),
         now,
       );
-      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "mfa.enabled", outcome: "success", sessionId: principal.sessionId }));
+      await auditTrail(this.deps, ctx, principal).record(tx, "mfa.enabled");
     });
     void sendNotice(this.deps, contactsOf(user), "mfa_enabled", now);
     return codes;

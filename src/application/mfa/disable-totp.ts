@@ -1,5 +1,5 @@
 import { DomainError, Violations } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, checkCurrentPassword, contactsOf, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
@@ -7,6 +7,7 @@ import type { RequestContext } from "../ports/time.js";
 import { checkSecondFactor } from "../shared/second-factor.js";
 import { sendNotice } from "../shared/security-notices.js";
 import type { Principal } from "../sessions/validate-token.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 
 /**
  * Turns the second factor off, proven by a current code (or recovery code) or the password,
@@ -35,7 +36,7 @@ export class DisableTotp {
   async execute(input: { code: string; password: string }, principal: Principal, ctx: RequestContext): Promise<void> {
     const violations = new Violations();
     if (input.code.trim() === "" && input.password === "") violations.add("code", "send a current code or the password");
-    if (input.password.length > this.deps.settings.maxPasswordLength * 4) violations.add("password", "is too long");
+    checkPasswordInput(input.password, "password", this.deps.settings, violations);
     violations.throwIfAny();
     const user = await loadActiveUser(this.deps, principal);
     if (!user.mfaEnabled) throw new DomainError("MFA_STATE_CONFLICT", "The second factor is not on");
@@ -55,7 +56,7 @@ export class DisableTotp {
       );
       if (!updated) throw new DomainError("MFA_STATE_CONFLICT", "The account changed meanwhile; try again");
       await tx.recoveryCodes.deleteAll(user.id);
-      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "mfa.disabled", outcome: "success", sessionId: principal.sessionId }));
+      await auditTrail(this.deps, ctx, principal).record(tx, "mfa.disabled");
     });
     void sendNotice(this.deps, contactsOf(user), "mfa_disabled", now);
   }

@@ -1,5 +1,5 @@
 import { DomainError } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
 import type { RequestContext } from "../ports/time.js";
@@ -23,7 +23,7 @@ export class EnrollTotp {
         // A ConfirmTotp checked against the previous secret must not turn this one on.
         bumpAuthVersion: true,
       });
-      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "mfa.enrolled", outcome: "success", sessionId: principal.sessionId }));
+      await auditTrail(this.deps, ctx, principal).record(tx, "mfa.enrolled");
     });
     return { secret, otpauthUri: this.deps.totp.uri(secret, user.email ?? user.username) };
   }

@@ -1,5 +1,5 @@
 import { DomainError } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import type { RequestContext } from "../ports/time.js";
 import { hashRefreshToken, looksLikeRefreshToken } from "./refresh-token-codec.js";
@@ -28,15 +28,11 @@ export class Logout {
     const session = await this.deps.uow.sessions.findById(sessionId);
     if (!session) return;
     const now = this.deps.clock.now();
-    const revoked = await this.deps.uow.transaction(async (tx) => {
-      const changed = await tx.sessions.revoke(session.id, "logout", now);
-      if (changed) {
-        await tx.audit.record(
-          auditRecord(this.deps, ctx, { userId: session.userId, type: "logout", outcome: "success", sessionId: session.id }),
-        );
-      }
-      return changed;
+    const audit = auditTrail(this.deps, ctx, { userId: session.userId, sessionId: session.id });
+    await revokingWrite(this.deps, async (tx, revoked) => {
+      if (!(await tx.sessions.revoke(session.id, "logout", now))) return;
+      revoked([session.id]);
+      await audit.record(tx, "logout");
     });
-    if (revoked) await this.deps.revoker.announce([session.id]);
   }
 }

@@ -1,11 +1,12 @@
 import { DomainError, Violations } from "../../domain/errors.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, checkCurrentPassword, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
 import type { RequestContext } from "../ports/time.js";
 import { checkSecondFactor } from "../shared/second-factor.js";
 import type { Principal } from "./validate-token.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 
 /**
  * Proves the caller again (the password, or a second-factor code) and marks the session as
@@ -35,7 +36,7 @@ export class Reauthenticate {
   async execute(input: { password: string; code: string }, principal: Principal, ctx: RequestContext): Promise<{ freshUntil: Date }> {
     const violations = new Violations();
     if ((input.password === "") === (input.code.trim() === "")) violations.add("password", "send exactly one of password or code");
-    if (input.password.length > this.deps.settings.maxPasswordLength * 4) violations.add("password", "is too long");
+    checkPasswordInput(input.password, "password", this.deps.settings, violations);
     if (input.code.length > 64) violations.add("code", "is too long");
     violations.throwIfAny();
     const user = await loadActiveUser(this.deps, principal);
@@ -56,15 +57,7 @@ export class Reauthenticate {
       if (!(await tx.sessions.markAuthenticated(principal.sessionId, now))) {
         throw new DomainError("SESSION_REVOKED", "The session has been revoked");
       }
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: user.id,
-          type: "session.reauthenticated",
-          outcome: "success",
-          sessionId: principal.sessionId,
-          metadata: { method },
-        }),
-      );
+      await auditTrail(this.deps, ctx, principal).record(tx, "session.reauthenticated", { metadata: { method } });
     });
     return { freshUntil: new Date(now.getTime() + this.deps.settings.reauthMaxAgeSeconds * 1000) };
   }

@@ -1,4 +1,4 @@
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import type { RequestContext } from "../ports/time.js";
 import type { Principal } from "./validate-token.js";
@@ -9,20 +9,12 @@ export class RevokeAllSessions {
   async execute(input: { keepCurrent: boolean }, principal: Principal, ctx: RequestContext): Promise<number> {
     const now = this.deps.clock.now();
     const except = input.keepCurrent ? principal.sessionId : undefined;
-    const ids = await this.deps.uow.transaction(async (tx) => {
+    const audit = auditTrail(this.deps, ctx, principal);
+    return revokingWrite(this.deps, async (tx, revoked) => {
       const ids = await tx.sessions.revokeAllForUser(principal.userId, "revoke_all", now, except);
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: principal.userId,
-          type: "sessions.revoked_all",
-          outcome: "success",
-          sessionId: principal.sessionId,
-          metadata: { count: ids.length, keep_current: input.keepCurrent },
-        }),
-      );
-      return ids;
+      revoked(ids);
+      await audit.record(tx, "sessions.revoked_all", { metadata: { count: ids.length, keep_current: input.keepCurrent } });
+      return ids.length;
     });
-    await this.deps.revoker.announce(ids);
-    return ids.length;
   }
 }

@@ -1,7 +1,7 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { isSessionLive, type RefreshTokenRecord, type Session } from "../../domain/session.js";
 import { canSignIn } from "../../domain/user.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { refreshExpiry, signAccessToken, type IssuedTokens } from "./open-session.js";
 import { countIpAttempt } from "../shared/limits.js";
@@ -118,20 +118,11 @@ export class RotateRefreshToken {
         };
       }
     }
-    const revoked = await this.deps.uow.transaction(async (tx) => {
-      const changed = await tx.sessions.revoke(session.id, "refresh_token_reuse", now);
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: session.userId,
-          type: "token.reuse_detected",
-          outcome: "failure",
-          sessionId: session.id,
-          metadata: { generation: record.generation },
-        }),
-      );
-      return changed;
+    const audit = auditTrail(this.deps, ctx, { userId: session.userId, sessionId: session.id });
+    await revokingWrite(this.deps, async (tx, revoked) => {
+      if (await tx.sessions.revoke(session.id, "refresh_token_reuse", now)) revoked([session.id]);
+      await audit.record(tx, "token.reuse_detected", { outcome: "failure", metadata: { generation: record.generation } });
     });
-    if (revoked) await this.deps.revoker.announce([session.id]);
     throw new DomainError("REFRESH_TOKEN_REUSED", "The refresh token was already used; the session has been revoked");
   }
 }

@@ -6,6 +6,7 @@ import { accountKey, beginCredentialCheck, credentialFailed, identifierKey, type
 import type { OtpCodeRecord } from "../ports/codes.js";
 import type { Channel, OtpPurpose } from "../ports/delivery.js";
 import type { RequestContext } from "../ports/time.js";
+import { SIX_DIGIT_CODE } from "./field-rules.js";
 
 export interface Contact {
   channel: Channel;
@@ -32,7 +33,7 @@ export function contactFrom(input: { email?: string | undefined; phone?: string 
 }
 
 export function checkCodeFormat(code: string, field: string, violations: Violations): void {
-  if (!/^\d{6}$/.test(code.trim())) violations.add(field, "must be the 6-digit code");
+  if (!SIX_DIGIT_CODE.test(code.trim())) violations.add(field, "must be the 6-digit code");
 }
 
 /** The account that uses this contact, if it may sign in. */
@@ -101,18 +102,20 @@ export async function sendCode(
   return { expiresAt, resendAfterSeconds: resendSeconds };
 }
 
+export type CodeMatch = { ok: true; record: OtpCodeRecord & { userId: string } } | { ok: false };
+
 /**
  * Checks a code against the newest one sent to the destination for this purpose (so a code of
  * one purpose never works for another), without using it up. Wrong, expired, used and burned
- * codes all answer OTP_INVALID; a wrong try counts on the code, and the try reaching
- * OTP__MAX_ATTEMPTS burns it.
+ * codes are all `{ ok: false }` (a wrong try counts on the code, and the try reaching
+ * OTP__MAX_ATTEMPTS burns it); a fault throws and is never taken for a wrong code.
  */
 export async function matchCode(
   deps: Pick<CoreDeps, "uow" | "clock" | "codeHasher" | "settings">,
   contact: Contact,
   purpose: OtpPurpose,
   code: string,
-): Promise<OtpCodeRecord & { userId: string }> {
+): Promise<CodeMatch> {
   const now = deps.clock.now();
   const record = await deps.uow.otpCodes.latestFor(contact.destination, purpose);
   if (
@@ -122,13 +125,13 @@ export async function matchCode(
     record.attempts >= deps.settings.otp.maxAttempts ||
     record.expiresAt.getTime() <= now.getTime()
   ) {
-    throw otpInvalid();
+    return { ok: false };
   }
   if (!deps.codeHasher.matches(code.trim(), context(purpose, contact.destination), record.codeHash)) {
     await deps.uow.otpCodes.recordFailedAttempt(record.id, deps.settings.otp.maxAttempts, now);
-    throw otpInvalid();
+    return { ok: false };
   }
-  return { ...record, userId: record.userId };
+  return { ok: true, record: { ...record, userId: record.userId } };
 }
 
 /** Uses a matched code up: single use even when two requests present the same code at once. */
@@ -159,21 +162,21 @@ export async function checkCode(
   const account = await deps.uow.users.findByIdentifier(kind, contact.destination);
   const key = account ? accountKey(account.id) : identifierKey(kind, contact.destination);
   const attempt = await beginCredentialCheck(deps, ctx, key, { userId: account?.id ?? null, type: "otp.failed" });
-  try {
-    const record = await matchCode(deps, contact, purpose, code);
-    return { attempt, record, user: await codeOwner(deps, record.userId, contact) };
-  } catch (error) {
+  const match = await matchCode(deps, contact, purpose, code);
+  // The code's account must still hold the contact and be allowed to sign in.
+  const owner = match.ok ? await codeOwner(deps, match.record.userId, contact) : null;
+  if (!match.ok || !owner) {
     await credentialFailed(deps, ctx, attempt, { type: "otp.failed", user: account, metadata: { purpose } });
-    throw error;
+    throw otpInvalid();
   }
+  return { attempt, record: match.record, user: owner };
 }
 
-/** The user the code was sent to, if the contact is still theirs and they may sign in. */
-export async function codeOwner(deps: Pick<CoreDeps, "uow">, userId: string, contact: Contact): Promise<User> {
+/** The user the code was sent to, if the contact is still theirs and they may sign in; else null. */
+export async function codeOwner(deps: Pick<CoreDeps, "uow">, userId: string, contact: Contact): Promise<User | null> {
   const user = await deps.uow.users.findById(userId);
   const current = contact.channel === "email" ? user?.email : user?.phone;
-  if (!user || !canSignIn(user) || current !== contact.destination) throw otpInvalid();
-  return user;
+  return user && canSignIn(user) && current === contact.destination ? user : null;
 }
 
 /** The conditional-update expectation that the code's contact is still the account's. */

@@ -4,6 +4,7 @@ import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
 import { credentialFailed, type CredentialAttempt } from "./credential-attempts.js";
 import type { RequestContext } from "../ports/time.js";
+import { SIX_DIGIT_CODE } from "./field-rules.js";
 
 /** Recovery codes are shown with a dash and any case; stored and compared in one form. */
 export function normalizeRecoveryCode(code: string): string {
@@ -13,29 +14,31 @@ export function normalizeRecoveryCode(code: string): string {
 export const recoveryContext = (userId: string) => `recovery:${userId}`;
 export const totpSecretContext = (userId: string) => `totp:${userId}`;
 
+export type SecondFactorCheck = { ok: true; method: "totp" | "recovery_code" } | { ok: false };
+
 /**
  * Checks a second factor: a current TOTP code (each time step accepted once: a code seen
- * before is a replay) or an unused recovery code (used up now). Throws MFA_INVALID.
+ * before is a replay) or an unused recovery code (used up now). A wrong, replayed or used code
+ * is `{ ok: false }`; a fault (the database, an unsealable secret) throws, and is never taken
+ * for a wrong code.
  */
 export async function verifySecondFactor(
   deps: Pick<CoreDeps, "uow" | "clock" | "totp" | "sealer" | "codeHasher">,
   user: User,
   code: string,
-): Promise<"totp" | "recovery_code"> {
-  const invalid = new DomainError("MFA_INVALID", "The second-factor code is wrong or was already used");
+): Promise<SecondFactorCheck> {
   const trimmed = code.trim();
-  if (user.totpSecretEnc === null) throw invalid;
-  if (/^\d{6}$/.test(trimmed)) {
+  if (user.totpSecretEnc === null) return { ok: false };
+  if (SIX_DIGIT_CODE.test(trimmed)) {
     const secret = deps.sealer.open(user.totpSecretEnc, totpSecretContext(user.id));
     const step = deps.totp.match(secret, trimmed, deps.clock.now());
-    if (step === null || !(await deps.uow.users.advanceTotpStep(user.id, step))) throw invalid;
-    return "totp";
+    if (step === null || !(await deps.uow.users.advanceTotpStep(user.id, step))) return { ok: false };
+    return { ok: true, method: "totp" };
   }
   const normalized = normalizeRecoveryCode(trimmed);
-  if (normalized.length < 8 || normalized.length > 32) throw invalid;
+  if (normalized.length < 8 || normalized.length > 32) return { ok: false };
   const used = await deps.uow.recoveryCodes.use(user.id, deps.codeHasher.hash(normalized, recoveryContext(user.id)), deps.clock.now());
-  if (!used) throw invalid;
-  return "recovery_code";
+  return used ? { ok: true, method: "recovery_code" } : { ok: false };
 }
 
 /**
@@ -69,13 +72,12 @@ export async function checkSecondFactor(
   code: string,
   sessionId: string | null = null,
 ): Promise<"totp" | "recovery_code"> {
-  let method: "totp" | "recovery_code";
-  try {
-    method = await verifySecondFactor(deps, user, code);
-  } catch (error) {
+  const check = await verifySecondFactor(deps, user, code);
+  if (!check.ok) {
     await credentialFailed(deps, ctx, attempt, { type: "mfa.failed", user, sessionId });
-    throw error;
+    throw new DomainError("MFA_INVALID", "The second-factor code is wrong or was already used");
   }
+  const method = check.method;
   if (method === "recovery_code") {
     await deps.uow.audit.record(auditRecord(deps, ctx, { userId: user.id, type: "mfa.recovery_code_used", outcome: "success", sessionId }));
   }

@@ -1,27 +1,22 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { classifyIdentifier, isSafeText } from "../../domain/identifiers.js";
 import { normalizePassword } from "../../domain/password-policy.js";
-import type { Session } from "../../domain/session.js";
-import { canSignIn, type User } from "../../domain/user.js";
-import { auditRecord } from "../shared/audit.js";
+import { canSignIn } from "../../domain/user.js";
+import { auditTrail } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
-import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "../sessions/open-session.js";
-import { accountKey, beginCredentialCheck, credentialFailed, credentialSucceeded, identifierKey } from "../shared/credential-attempts.js";
+import { checkDeviceName } from "../sessions/open-session.js";
+import { completeLogin, type LoginOutput } from "./complete-login.js";
+import { accountKey, beginCredentialCheck, credentialFailed, identifierKey } from "../shared/credential-attempts.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { requireSecondFactor } from "../shared/second-factor.js";
 import type { RequestContext } from "../ports/time.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 
 export interface LoginInput {
   identifier: string;
   password: string;
   otpCode: string;
   deviceName: string;
-}
-
-export interface LoginOutput {
-  user: User;
-  session: Session;
-  tokens: IssuedTokens;
 }
 
 /** One message for every credential failure, so the answer never tells which part was wrong. */
@@ -40,6 +35,7 @@ type Deps = Pick<
   | "notices"
   | "notifier"
   | "report"
+  | "revoker"
   | "ipAttempts"
   | "settings"
   | "totp"
@@ -57,8 +53,7 @@ export class Login {
     else if (!isSafeText(input.identifier)) violations.add("identifier", "must not contain control characters");
     checkDeviceName(input.deviceName, violations);
     if (input.password === "") violations.add("password", "is required");
-    // Bounds the argon2 input; policy caps new passwords well below this.
-    if (input.password.length > this.deps.settings.maxPasswordLength * 4) violations.add("password", "is too long");
+    checkPasswordInput(input.password, "password", this.deps.settings, violations);
     violations.throwIfAny();
     await countIpAttempt(this.deps.ipAttempts, ctx);
 
@@ -85,54 +80,27 @@ export class Login {
 
     // From here on the password checked out, so the account's state may be told.
     if (!canSignIn(user)) {
-      await this.recordFailure(ctx, user, "disabled");
+      await auditTrail(this.deps, ctx, { userId: user.id }).record(this.deps.uow, "login.failed", {
+        outcome: "failure",
+        metadata: { reason: "disabled" },
+      });
       throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
     }
     if (this.deps.settings.requireVerifiedContact && !user.emailVerified && !user.phoneVerified) {
       throw new DomainError("CONTACT_NOT_VERIFIED", "Verify your email or phone first (RequestOtp with VERIFY_CONTACT)");
     }
     const factor = await requireSecondFactor(this.deps, ctx, attempt, user, input.otpCode, "otp_code");
-    const method = factor ? `password+${factor}` : "password";
-    await credentialSucceeded(this.deps, attempt);
-
     // Re-hash with the current parameters while we hold the plain password (OWASP).
-    const rehashed = this.deps.hasher.needsRehash(user.passwordHash as string)
-      ? await this.deps.hasher.hash(password)
-      : undefined;
-    const now = this.deps.clock.now();
-    const { updated, opened } = await this.deps.uow.transaction(async (tx) => {
-      // Conditional on what the checks read: a password change, reset, second-factor change,
-      // deletion or deactivation that committed since then makes this login fail, so a login
-      // in flight never outlives it (security.md 40).
-      const updated = await tx.users.updateIf(
-        user.id,
-        { authVersion: user.authVersion, canSignIn: true },
-        { lastLoginAt: now, updatedAt: now, ...(rehashed ? { passwordHash: rehashed } : {}) },
-      );
-      if (!updated) throw new DomainError("INVALID_CREDENTIALS", INVALID_CREDENTIALS);
-      const opened = await openSession(this.deps, tx, updated, ctx, { authMethod: method, deviceName: input.deviceName });
-      await tx.audit.record(
-        auditRecord(this.deps, ctx, {
-          userId: user.id,
-          type: "login.succeeded",
-          outcome: "success",
-          sessionId: opened.session.id,
-          metadata: { method, identifier_kind: identifier.kind },
-        }),
-      );
-      return { updated, opened };
+    const rehashed = this.deps.hasher.needsRehash(user.passwordHash as string) ? await this.deps.hasher.hash(password) : undefined;
+    return completeLogin(this.deps, ctx, {
+      user,
+      attempt,
+      expected: { authVersion: user.authVersion, canSignIn: true },
+      patch: rehashed ? { passwordHash: rehashed } : {},
+      stale: () => new DomainError("INVALID_CREDENTIALS", INVALID_CREDENTIALS),
+      method: factor ? `password+${factor}` : "password",
+      deviceName: input.deviceName,
+      auditMetadata: { identifier_kind: identifier.kind },
     });
-    return { user: updated, session: opened.session, tokens: await tokensForNewSession(this.deps, updated, opened) };
-  }
-
-  private async recordFailure(ctx: RequestContext, user: User | null, why: string): Promise<void> {
-    await this.deps.uow.audit.record(
-      auditRecord(this.deps, ctx, {
-        userId: user?.id ?? null,
-        type: "login.failed",
-        outcome: "failure",
-        metadata: { reason: why },
-      }),
-    );
   }
 }

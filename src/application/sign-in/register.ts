@@ -2,7 +2,7 @@ import { Violations } from "../../domain/errors.js";
 import { isSafeText, normalizeContacts, normalizeUsername } from "../../domain/identifiers.js";
 import { DEFAULT_PLAN, DEFAULT_ROLES, type User } from "../../domain/user.js";
 import type { Session } from "../../domain/session.js";
-import { auditRecord } from "../shared/audit.js";
+import { auditTrail } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "../sessions/open-session.js";
 import { countIpAttempt } from "../shared/limits.js";
@@ -86,7 +86,7 @@ export class Register {
         plan: DEFAULT_PLAN,
         createdAt: this.deps.clock.now(),
       });
-      await tx.audit.record(auditRecord(this.deps, ctx, { userId: user.id, type: "user.registered", outcome: "success" }));
+      await auditTrail(this.deps, ctx, { userId: user.id }).record(tx, "user.registered");
       if (!openFirstSession) return { user, opened: null };
       const opened = await openSession(this.deps, tx, user, ctx, {
         authMethod: "password",

@@ -1,8 +1,11 @@
 import { performance } from "node:perf_hooks";
 import { status as Code } from "@grpc/grpc-js";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { LATENCY_BUCKETS } from "../../transport/latency-buckets.js";
 import { MappedFailure } from "./errors.js";
 import type { Interceptor } from "./types.js";
+
+type MethodLabels = { grpc_service: string; grpc_method: string };
 
 /**
  * Prometheus metrics per call, named as go-grpc-prometheus names them so existing dashboards
@@ -11,15 +14,6 @@ import type { Interceptor } from "./types.js";
  * gateway are counted here too: they arrive as gRPC calls. Labels come from the method path
  * only (a bounded set), never from the request.
  */
-/**
- * Latency buckets of every duration histogram (gRPC calls here, REST requests in the gateway),
- * so the two can be compared bucket for bucket. argon2id costs ~20 ms a hash on our machines:
- * the interesting range is 5 ms to 2.5 s.
- */
-export const LATENCY_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-type MethodLabels = { grpc_service: string; grpc_method: string };
-
 export function metricsInterceptor(registry: Registry): Interceptor {
   const handled = new Counter({
     name: "grpc_server_handled_total",

@@ -88,10 +88,21 @@ export interface Access {
    * (UpdateMe of username, email or phone; a new full_name needs no fresh proof).
    */
   freshAuthenticationPaths: string[];
+  /**
+   * The bearer's user must hold one of these roles (e.g. "admin"); PERMISSION_DENIED otherwise.
+   * With service_scope set too, either credential is enough.
+   */
+  roles: string[];
+  /**
+   * A service credential (a service key) carrying this scope (e.g. "validate", "admin") may
+   * call the rpc. Until service credentials exist, such an rpc is refused unless a role above
+   * lets the caller in (fail closed).
+   */
+  serviceScope: string;
 }
 
 function createBaseAccess(): Access {
-  return { bearer: 0, freshAuthentication: false, freshAuthenticationPaths: [] };
+  return { bearer: 0, freshAuthentication: false, freshAuthenticationPaths: [], roles: [], serviceScope: "" };
 }
 
 export const Access: MessageFns<Access> = {
@@ -104,6 +115,12 @@ export const Access: MessageFns<Access> = {
     }
     for (const v of message.freshAuthenticationPaths) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.roles) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.serviceScope !== "") {
+      writer.uint32(42).string(message.serviceScope);
     }
     return writer;
   },
@@ -145,6 +162,22 @@ export const Access: MessageFns<Access> = {
             message.freshAuthenticationPaths.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.roles.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.serviceScope = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -170,6 +203,12 @@ export const Access: MessageFns<Access> = {
         : globalThis.Array.isArray(object?.fresh_authentication_paths)
         ? object.fresh_authentication_paths.map((e: any) => globalThis.String(e))
         : [],
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => globalThis.String(e)) : [],
+      serviceScope: isSet(object.serviceScope)
+        ? globalThis.String(object.serviceScope)
+        : isSet(object.service_scope)
+        ? globalThis.String(object.service_scope)
+        : "",
     };
   },
 
@@ -184,6 +223,12 @@ export const Access: MessageFns<Access> = {
     if (message.freshAuthenticationPaths?.length) {
       obj.freshAuthenticationPaths = message.freshAuthenticationPaths;
     }
+    if (message.roles?.length) {
+      obj.roles = message.roles;
+    }
+    if (message.serviceScope !== "") {
+      obj.serviceScope = message.serviceScope;
+    }
     return obj;
   },
 
@@ -195,6 +240,8 @@ export const Access: MessageFns<Access> = {
     message.bearer = object.bearer ?? 0;
     message.freshAuthentication = object.freshAuthentication ?? false;
     message.freshAuthenticationPaths = object.freshAuthenticationPaths?.map((e) => e) || [];
+    message.roles = object.roles?.map((e) => e) || [];
+    message.serviceScope = object.serviceScope ?? "";
     return message;
   },
 };

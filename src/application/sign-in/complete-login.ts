@@ -1,0 +1,59 @@
+import type { DomainError } from "../../domain/errors.js";
+import type { Session } from "../../domain/session.js";
+import type { User } from "../../domain/user.js";
+import type { Repositories } from "../ports/unit-of-work.js";
+import type { RequestContext } from "../ports/time.js";
+import type { UserExpectation, UserPatch } from "../ports/users.js";
+import { openSession, tokensForNewSession, type IssuedTokens } from "../sessions/open-session.js";
+import { auditTrail, revokingWrite, type AuditTrail } from "../shared/audited-write.js";
+import { credentialSucceeded, type CredentialAttempt } from "../shared/credential-attempts.js";
+import type { CoreDeps } from "../shared/deps.js";
+
+export interface LoginOutput {
+  user: User;
+  session: Session;
+  tokens: IssuedTokens;
+}
+
+export interface CompletedCheck {
+  user: User;
+  /** The counted attempt whose checks all passed: its count is cleared. */
+  attempt: CredentialAttempt;
+  /** What the checks read and the write needs to still hold (security.md 40, 41). */
+  expected: UserExpectation;
+  /** What the login writes to the user beyond lastLoginAt (a rehash, a verified contact...). */
+  patch: Omit<UserPatch, "lastLoginAt" | "updatedAt">;
+  /** The answer when `expected` no longer holds (the same as a failed check of this kind). */
+  stale: () => DomainError;
+  /** `password`, `otp+totp`, ... : the session's auth_method and the audit's method. */
+  method: string;
+  deviceName: string;
+  auditMetadata: Record<string, string | number | boolean>;
+  /** Extra writes of this kind of login, in the same transaction, before the session opens. */
+  alsoWrite?: (tx: Repositories, audit: AuditTrail, revoked: (sessionIds: readonly string[]) => void) => Promise<void>;
+}
+
+type Deps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "tokens" | "settings" | "loginFailures" | "revoker">;
+
+/**
+ * The one end of every login (password, one-time code, and next OAuth): clears the account's
+ * failure count, then in one transaction writes the user only while what the checks read still
+ * holds (a password change, reset, deletion or contact change committed meanwhile makes the
+ * login fail, so a login in flight never outlives it), runs the kind's extra writes, opens the
+ * session and audits `login.succeeded`; announces any sessions it revoked once committed, and
+ * returns the token pair.
+ */
+export async function completeLogin(deps: Deps, ctx: RequestContext, done: CompletedCheck): Promise<LoginOutput> {
+  await credentialSucceeded(deps, done.attempt);
+  const now = deps.clock.now();
+  const audit = auditTrail(deps, ctx, { userId: done.user.id });
+  const { updated, opened } = await revokingWrite(deps, async (tx, revoked) => {
+    const updated = await tx.users.updateIf(done.user.id, done.expected, { ...done.patch, lastLoginAt: now, updatedAt: now });
+    if (!updated) throw done.stale();
+    await done.alsoWrite?.(tx, audit, revoked);
+    const opened = await openSession(deps, tx, updated, ctx, { authMethod: done.method, deviceName: done.deviceName });
+    await audit.record(tx, "login.succeeded", { sessionId: opened.session.id, metadata: { method: done.method, ...done.auditMetadata } });
+    return { updated, opened };
+  });
+  return { user: updated, session: opened.session, tokens: await tokensForNewSession(deps, updated, opened) };
+}

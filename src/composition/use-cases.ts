@@ -1,0 +1,121 @@
+/**
+ * Composition, step 2: every use case, with what it needs at run time (the session status
+ * cache and revoker, the notifiers, the password hasher, the attempt limits, the settings
+ * from config). Only the composition root (src/container.ts) calls these builders.
+ */
+import type { AttemptLimiter } from "../application/ports/coordination.js";
+import type { PasswordHasher } from "../application/ports/credentials.js";
+import type { Clock } from "../application/ports/time.js";
+import { SessionRevoker } from "../application/sessions/session-revoker.js";
+import { SessionStatusCache } from "../application/sessions/session-status.js";
+import { createUseCases, type UseCases } from "../application/use-cases.js";
+import type { Config } from "../config.js";
+import { PasswordPolicy } from "../domain/password-policy.js";
+import { Argon2Hasher } from "../adapters/crypto/argon2-hasher.js";
+import { commonPasswordCheck } from "../adapters/crypto/common-passwords.js";
+import { OtplibTotp } from "../adapters/crypto/totp.js";
+import type { Logger } from "../adapters/logging/logger.js";
+import { createNotifier, type Notifiers } from "../adapters/notify/create-notifier.js";
+import { ClockWindowLimiter } from "../adapters/rate-limit/attempt-limiter.js";
+import type { Basics, Dependencies, LimiterFactory } from "./dependencies.js";
+
+type CoreDeps = Parameters<typeof createUseCases>[0];
+
+/** What the use cases need at run time and what shutdown must stop. */
+export interface Core {
+  useCases: UseCases;
+  sessionStatus: SessionStatusCache;
+  notifiers: Notifiers;
+}
+
+/** The session status cache and revoker, the notifiers, the password hasher, then every use case. */
+export async function buildUseCases(
+  basics: Basics,
+  deps: Dependencies,
+  crypto: Pick<CoreDeps, "tokens" | "sealer" | "codeHasher">,
+  seams: { wrapHasher?: ((hasher: PasswordHasher) => PasswordHasher) | undefined },
+): Promise<Core> {
+  const { config, logger, clock } = basics;
+  const sessionStatus = new SessionStatusCache(deps.uow.sessions, deps.bus, clock, { ttlMs: config.session.statusCacheMs, maxEntries: 100_000 });
+  await sessionStatus.start();
+  const revoker = new SessionRevoker(sessionStatus, deps.bus, (error, sessionIds) =>
+    logger.error({ err: String(error), count: sessionIds.length }, "revocation broadcast failed; peers re-check within the cache TTL"),
+  );
+  const notifiers = buildNotifiers(config, logger, clock);
+  const hasher = await buildPasswordHasher(config, seams.wrapHasher);
+  const useCases = createUseCases({
+    ...crypto,
+    ...buildLimits(config, deps.limiter, clock),
+    uow: deps.uow,
+    clock,
+    ids: basics.ids,
+    random: basics.random,
+    hasher,
+    passwordPolicy: new PasswordPolicy(config.password, commonPasswordCheck()),
+    sessionStatus,
+    revoker,
+    settings: useCaseSettings(config),
+    notifier: notifiers.notifier,
+    totp: new OtplibTotp(config.mfa.issuer),
+    report: (message, error) => logger.warn({ err: String(error) }, message),
+  });
+  return { useCases, sessionStatus, notifiers };
+}
+
+function buildNotifiers(config: Config, logger: Logger, clock: Clock): Notifiers {
+  return createNotifier(
+    {
+      smtpUrl: config.mail.smtpUrl,
+      from: config.mail.from,
+      smsWebhookUrl: config.sms.webhookUrl,
+      smsWebhookToken: config.sms.webhookToken,
+      // Codes reach the log only on a developer's machine.
+      revealCodes: config.server.environment === "development",
+      mailTimeoutMs: config.mail.timeoutMs,
+      smsTimeoutMs: config.sms.timeoutMs,
+      productName: config.mfa.issuer,
+      clock,
+    },
+    logger,
+  );
+}
+
+async function buildPasswordHasher(config: Config, wrap: ((hasher: PasswordHasher) => PasswordHasher) | undefined): Promise<PasswordHasher> {
+  const argon2 = new Argon2Hasher({
+    memoryCost: config.crypto.argon2MemoryKib,
+    timeCost: config.crypto.argon2Iterations,
+    parallelism: config.crypto.argon2Parallelism,
+    pepper: config.crypto.passwordSalt,
+  });
+  await argon2.warmUp();
+  return wrap ? wrap(argon2) : argon2;
+}
+
+/** The attempt limits the use cases enforce, on the configured store. */
+function buildLimits(config: Config, limiter: LimiterFactory, clock: Clock): Pick<CoreDeps, "loginFailures" | "failureAudits" | "notices" | "ipAttempts"> {
+  const clocked = (name: string, points: number, windowSeconds: number): AttemptLimiter =>
+    // The store keeps each bucket two windows: it is read as the previous window for one more.
+    new ClockWindowLimiter(limiter({ keyPrefix: `${config.redis.keyPrefix}${name}`, points, durationSeconds: 2 * windowSeconds }), clock, points, windowSeconds);
+  return {
+    // Windows on the injected clock (ClockWindowLimiter): a lock ends when its window does.
+    loginFailures: clocked("login-failures", config.auth.maxFailedLogins, config.auth.lockoutMinutes * 60),
+    // Past the lock nothing is checked; this only bounds the audit rows failures can write.
+    failureAudits: clocked("failure-audits", config.auth.maxFailedLogins * 3, config.auth.lockoutMinutes * 60),
+    // Per UTC day.
+    notices: clocked("notices", config.auth.noticesPerDay, 86_400),
+    ipAttempts: limiter({ keyPrefix: `${config.redis.keyPrefix}ip-attempts`, points: config.auth.ipAttemptsPerMinute, durationSeconds: 60 }),
+  };
+}
+
+function useCaseSettings(config: Config): CoreDeps["settings"] {
+  return {
+    refreshTokenTtlSeconds: config.jwt.refreshTokenExpireDays * 86_400,
+    sessionMaxLifetimeSeconds: config.session.maxLifetimeDays * 86_400,
+    refreshReuseGraceSeconds: config.jwt.refreshReuseGraceSeconds,
+    maxPasswordLength: config.password.maxLength,
+    lockoutSeconds: config.auth.lockoutMinutes * 60,
+    reauthMaxAgeSeconds: config.auth.reauthMaxAgeMinutes * 60,
+    requireVerifiedContact: config.auth.requireVerifiedContact,
+    otp: { ttlSeconds: config.otp.expireMinutes * 60, maxAttempts: config.otp.maxAttempts, resendSeconds: config.otp.resendSeconds },
+  };
+}

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { PASSWORD, registerUser } from "../test/support/fixtures.js";
-import { call, connect, type Clients } from "../test/support/grpc.js";
 import { createEmptyPostgresDatabase } from "../test/support/database.js";
-import { spawnService, type ServiceProcess } from "../test/support/process.js";
+import { PASSWORD, registerUser } from "../test/support/fixtures.js";
+import { type Clients, call, connect } from "../test/support/grpc.js";
+import { type ServiceProcess, spawnService } from "../test/support/process.js";
 
 interface Result {
   scenario: string;
@@ -47,7 +47,16 @@ async function measure(scenario: string, total: number, concurrency: number, max
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const q = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100;
-  return { scenario, requests: latencies.length, concurrency, seconds: Math.round(seconds * 100) / 100, perSecond: Math.round(latencies.length / seconds), p50: q(0.5), p99: q(0.99), errors };
+  return {
+    scenario,
+    requests: latencies.length,
+    concurrency,
+    seconds: Math.round(seconds * 100) / 100,
+    perSecond: Math.round(latencies.length / seconds),
+    p50: q(0.5),
+    p99: q(0.99),
+    errors,
+  };
 }
 
 const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
@@ -85,7 +94,9 @@ const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
   async sessions(c) {
     const reg = await registerUser(c);
     const bearer = reg.tokens!.accessToken;
-    return [await measure("ListSessions (32 in flight)", 5000, 32, 30, () => call(c.sessions, c.sessions.listSessions, { pageSize: 0, pageToken: "" }, { bearer }))];
+    return [
+      await measure("ListSessions (32 in flight)", 5000, 32, 30, () => call(c.sessions, c.sessions.listSessions, { pageSize: 0, pageToken: "" }, { bearer })),
+    ];
   },
 };
 

@@ -22,8 +22,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-import * as glue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
+import * as glue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 // The folder the service migrates from: one definition, so the two cannot disagree.
 import { defaultMigrationsDir as migrationsDir } from "../src/adapters/prisma/migrate.js";
@@ -77,7 +77,10 @@ async function loadEngine(): Promise<typeof SchemaEngine> {
 async function listMigrations(): Promise<MigrationList> {
   const lockfile = await readFile(path.join(migrationsDir, lockfileName), "utf8").catch(() => null);
   const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const migrationDirectories = await Promise.all(
     dirs.map(async (name) => ({
       path: name,
@@ -108,7 +111,11 @@ function timestamp(d = new Date()): string {
 
 /** Prisma's rule for the name part: lower-case, runs of other characters become "_". */
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 200);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 200);
 }
 
 async function main(): Promise<void> {

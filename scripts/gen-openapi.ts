@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { DESCRIPTOR_SET_PATH, readDescriptorSet } from "../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../src/adapters/grpc/server.js";
-import { OPENAPI_PATH } from "../src/adapters/http/ops/docs.js";
 import { loadApi } from "../src/adapters/http/gateway/http-rules.js";
+import { OPENAPI_PATH } from "../src/adapters/http/ops/docs.js";
 import { buildOpenApi } from "./openapi/openapi.js";
 
 const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string };

@@ -3,11 +3,11 @@
 // Envoy's active gRPC health check does. NOT_SERVING (database down, draining) exits 1.
 //
 //   node --import tsx scripts/healthcheck.ts        # SERVER__HOST, SERVER__GRPC_PORT (the service's defaults)
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
+import { type Client, credentials, loadPackageDefinition, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath } from "grpc-health-check";
-import { loadConfig } from "../src/config.js";
 import { loopbackTarget } from "../src/adapters/transport/loopback.js";
+import { loadConfig } from "../src/config.js";
 
 // Through the service's own config (same defaults, same validation), so the address asked is
 // the one it bound; a wildcard bind is asked on loopback.

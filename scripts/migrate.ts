@@ -13,8 +13,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { applyMigrations, defaultMigrationsDir, pgExecutor, pgliteExecutor } from "../src/adapters/prisma/migrate.js";
 import { redactUrl } from "../src/adapters/outbound/redact-url.js";
+import { applyMigrations, defaultMigrationsDir, pgExecutor, pgliteExecutor } from "../src/adapters/prisma/migrate.js";
 import { loadConfig } from "../src/config.js";
 
 function argValue(flag: string): string | undefined {

@@ -24,7 +24,12 @@ try {
   await ring.init();
   // 75 s: longer than the instances' 60 s periodic reload, so all of them know the key first.
   const kid = await ring.rotate(75);
-  console.log(`new signing key ${kid} signs in 75 s; verifying keys: ${ring.publicJwks().map((k) => k.kid).join(", ")}`);
+  console.log(
+    `new signing key ${kid} signs in 75 s; verifying keys: ${ring
+      .publicJwks()
+      .map((k) => k.kid)
+      .join(", ")}`,
+  );
 } finally {
   await db.close();
 }

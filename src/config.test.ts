@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "./config.js";
 
-const SECRET_32 = "k".repeat(16) + "S3cr3t-Valu3-xyz"; // 32 characters
+const SECRET_32 = `${"k".repeat(16)}S3cr3t-Valu3-xyz`; // 32 characters
 
 /** Runs loadConfig expecting a ConfigError and returns it. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -109,9 +109,7 @@ describe("loadConfig — lists", () => {
   });
 
   it("reads a single item", () => {
-    expect(loadConfig({ SERVER__ALLOWED_ORIGINS: "https://app.example.com" }).server.allowedOrigins).toEqual([
-      "https://app.example.com",
-    ]);
+    expect(loadConfig({ SERVER__ALLOWED_ORIGINS: "https://app.example.com" }).server.allowedOrigins).toEqual(["https://app.example.com"]);
   });
 
   it("refuses a malformed JSON array, naming the variable", () => {
@@ -191,13 +189,7 @@ describe("loadConfig — problems", () => {
       JWT__ALGORITHM: "RS256",
     });
     expect(error.problems).toHaveLength(5);
-    for (const name of [
-      "SERVER__GRPC_PORT",
-      "SERVER__HTTP_PORT",
-      "JWT__ACCESS_TOKEN_EXPIRE_MINUTES",
-      "LOG__LEVEL",
-      "JWT__ALGORITHM",
-    ]) {
+    for (const name of ["SERVER__GRPC_PORT", "SERVER__HTTP_PORT", "JWT__ACCESS_TOKEN_EXPIRE_MINUTES", "LOG__LEVEL", "JWT__ALGORITHM"]) {
       expect(linesFor(error, name), name).toHaveLength(1);
     }
     // The message shows every problem, one per line.
@@ -237,12 +229,9 @@ describe("loadConfig — problems", () => {
 });
 
 describe("loadConfig — allowed origins", () => {
-  it.each(["*", '["*"]', "https://app.example.com,*", '["https://app.example.com", "*"]'])(
-    "refuses a wildcard: %j",
-    (value) => {
-      expect(linesFor(configError({ SERVER__ALLOWED_ORIGINS: value }), "SERVER__ALLOWED_ORIGINS")).toHaveLength(1);
-    },
-  );
+  it.each(["*", '["*"]', "https://app.example.com,*", '["https://app.example.com", "*"]'])("refuses a wildcard: %j", (value) => {
+    expect(linesFor(configError({ SERVER__ALLOWED_ORIGINS: value }), "SERVER__ALLOWED_ORIGINS")).toHaveLength(1);
+  });
 });
 
 describe("loadConfig — production", () => {

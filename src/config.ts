@@ -8,9 +8,7 @@ import { z } from "zod";
 import { isLoopbackHost } from "./domain/network.js";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const bool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const list = z.string().transform((raw, ctx) => {
   const text = raw.trim();
   if (text === "") return [] as string[];
@@ -24,7 +22,10 @@ const list = z.string().transform((raw, ctx) => {
     ctx.addIssue({ code: "custom", message: "must be a JSON array of strings or a comma-separated list" });
     return z.NEVER;
   }
-  return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 });
 const optionalSecret = (min: number) =>
   z
@@ -67,7 +68,10 @@ const schema = z.object({
       url: z.string().url().optional(),
       timeoutMs: int(10, 60_000).default(1000),
       /** Prefix of every key and channel, so several deployments can share one Redis. */
-      keyPrefix: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default("auth:"),
+      keyPrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+        .default("auth:"),
     })
     .prefault({}),
   jwt: z
@@ -175,7 +179,8 @@ function nest(env: Record<string, string | undefined>): Record<string, Record<st
     if (!SECTIONS.has(section)) continue;
     // An empty value means "unset", as in most .env conventions.
     if (value === "") continue;
-    (out[section] ??= {})[field] = value;
+    out[section] ??= {};
+    out[section][field] = value;
   }
   return out;
 }
@@ -183,9 +188,7 @@ function nest(env: Record<string, string | undefined>): Record<string, Record<st
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const nested = nest(env);
   const result = schema.safeParse(nested);
-  const problems = result.success
-    ? []
-    : result.error.issues.map((issue) => `${issue.path.map((p) => upperSnake(String(p))).join("__")}: ${issue.message}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.map((p) => upperSnake(String(p))).join("__")}: ${issue.message}`);
   // Cross-field rules run on the raw values too, so one run reports every problem.
   const raw = (section: string, field: string) => nested[section]?.[field];
   const algorithm = result.success ? result.data.jwt.algorithm : raw("jwt", "algorithm");
@@ -214,7 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   const origins = raw("server", "allowedOrigins") ?? "";
-  if (origins.split(/[,\[\]"\s]+/).includes("*")) {
+  if (origins.split(/[,[\]"\s]+/).includes("*")) {
     problems.push("SERVER__ALLOWED_ORIGINS: '*' is not allowed; list the origins");
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);

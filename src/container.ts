@@ -5,11 +5,6 @@
  * dependencies, tokens, the code hasher, use cases, transports, then the lifecycle.
  */
 import type { DestinationStream } from "pino";
-import type { PasswordHasher } from "./application/ports/credentials.js";
-import type { Clock, Random } from "./application/ports/time.js";
-import type { UnitOfWork } from "./application/ports/unit-of-work.js";
-import type { UseCases } from "./application/use-cases.js";
-import type { Config } from "./config.js";
 import type { KeyRing } from "./adapters/crypto/key-ring.js";
 import { createSealer } from "./adapters/crypto/sealer.js";
 import { SecretBox } from "./adapters/crypto/secret-box.js";
@@ -20,9 +15,14 @@ import type { Notifiers } from "./adapters/notify/create-notifier.js";
 import { closeRedis } from "./adapters/redis/connection.js";
 import { loopbackTarget } from "./adapters/transport/loopback.js";
 import type { Readiness } from "./adapters/transport/readiness.js";
-import { buildCodeHasher, buildTokens, openDependencies, type Basics, type Dependencies } from "./composition/dependencies.js";
+import type { PasswordHasher } from "./application/ports/credentials.js";
+import type { Clock, Random } from "./application/ports/time.js";
+import type { UnitOfWork } from "./application/ports/unit-of-work.js";
+import type { UseCases } from "./application/use-cases.js";
+import { type Basics, buildCodeHasher, buildTokens, type Dependencies, openDependencies } from "./composition/dependencies.js";
 import { buildTransports, type Transports } from "./composition/transports.js";
 import { buildUseCases, type Core } from "./composition/use-cases.js";
+import type { Config } from "./config.js";
 
 export interface AppOptions {
   clock?: Clock;

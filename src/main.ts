@@ -4,7 +4,7 @@ import { createApp } from "./container.js";
 
 /** Starts the service; SIGTERM/SIGINT drain it and exit 0 within SERVER__SHUTDOWN_TIMEOUT_SECONDS. */
 async function main(): Promise<void> {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (error) {

@@ -10,10 +10,10 @@ import type { PasswordHasher } from "../src/application/ports/credentials.js";
 import type { UnitOfWork } from "../src/application/ports/unit-of-work.js";
 import { OtpPurpose } from "../src/gen/pb/auth/v1/auth_service.js";
 import { PASSWORD, registerUser, uniqueName } from "./support/fixtures.js";
-import { call, failure, type DecodedError } from "./support/grpc.js";
+import { call, type DecodedError, failure } from "./support/grpc.js";
 import { ManualClock, startTestServer, type TestServer } from "./support/server.js";
 import { startSmsWebhook, type TestSmsWebhook } from "./support/sms-webhook.js";
-import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from "./support/smtp.js";
+import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from "./support/smtp.js";
 
 const WINDOW_MS = 15 * 60_000; // AUTH__LOCKOUT_MINUTES
 const REAUTH_MS = 10 * 60_000; // AUTH__REAUTH_MAX_AGE_MINUTES
@@ -229,7 +229,9 @@ describe("3. factor checks behind a session share the account's failure limit", 
     // Ten failures of three kinds, mixed with login failures: one counter.
     for (let i = 0; i < 3; i++) await failure(login(reg.username, `wrong password ${i}`, "", totpNow(enrolled.secret)));
     for (let i = 0; i < 3; i++) {
-      const e = await failure(call(users, users.changePassword, { currentPassword: `wrong ${i} password`, newPassword: "another good passphrase" }, { bearer }));
+      const e = await failure(
+        call(users, users.changePassword, { currentPassword: `wrong ${i} password`, newPassword: "another good passphrase" }, { bearer }),
+      );
       expect(e.reason).toBe("INVALID_CREDENTIALS");
     }
     for (let i = 0; i < 2; i++) {
@@ -285,7 +287,10 @@ describe("4. one-time codes are capped across codes", () => {
       const right = await mailCode(reg.email);
       await requestOtp({ phone }, OtpPurpose.OTP_PURPOSE_LOGIN);
       const rightSms = codeOf(await smsMatching.waitFor(phone, /\b\d{6}\b/))!;
-      for (const [contact, code] of [[{ email: reg.email }, right], [{ phone }, rightSms]] as const) {
+      for (const [contact, code] of [
+        [{ email: reg.email }, right],
+        [{ phone }, rightSms],
+      ] as const) {
         if (failures >= 10) break;
         const e = await failure(call(auth, auth.loginWithOtp, { ...contact, code: wrongCode(code), mfaCode: "", deviceName: "" }));
         expect(e.reason).toBe("OTP_INVALID");
@@ -338,7 +343,12 @@ describe("5. a login in flight does not survive a credential change", () => {
   it("ChangePassword committing while a login is held: the login fails", async () => {
     const reg = await registerUser(server.clients);
     const { pending, release } = await heldLogin(reg.username);
-    await call(server.clients.users, server.clients.users.changePassword, { currentPassword: PASSWORD, newPassword: "the new passphrase" }, { bearer: reg.tokens!.accessToken });
+    await call(
+      server.clients.users,
+      server.clients.users.changePassword,
+      { currentPassword: PASSWORD, newPassword: "the new passphrase" },
+      { bearer: reg.tokens!.accessToken },
+    );
     release();
     const outcome = await pending;
     expect(outcome.ok).toBe(false);
@@ -455,7 +465,10 @@ describe("9. no SMS to unknown numbers", () => {
     await sms.waitForSms(known);
     await expect(sms.waitForSms(unknown, 300)).rejects.toThrow();
     // The resend limit answers the same too.
-    const again = [await failure(requestOtp({ phone: unknown }, OtpPurpose.OTP_PURPOSE_LOGIN)), await failure(requestOtp({ phone: known }, OtpPurpose.OTP_PURPOSE_LOGIN))];
+    const again = [
+      await failure(requestOtp({ phone: unknown }, OtpPurpose.OTP_PURPOSE_LOGIN)),
+      await failure(requestOtp({ phone: known }, OtpPurpose.OTP_PURPOSE_LOGIN)),
+    ];
     expect(again[0]!.reason).toBe("RATE_LIMITED");
     expect(again[1]!.reason).toBe("RATE_LIMITED");
   });

@@ -54,7 +54,11 @@ it("records each action, newest first, paginated, and only the caller's own", as
   ]);
   const times = events.map((e) => e.createdAt!.getTime());
   expect([...times].sort((a, b) => b - a)).toEqual(times);
-  expect(events.find((e) => e.type === "login.failed")).toMatchObject({ outcome: "failure", ipAddress: "127.0.0.1", metadata: { reason: "invalid_credentials" } });
+  expect(events.find((e) => e.type === "login.failed")).toMatchObject({
+    outcome: "failure",
+    ipAddress: "127.0.0.1",
+    metadata: { reason: "invalid_credentials" },
+  });
   expect(events.find((e) => e.type === "token.reuse_detected")?.sessionId).toBe(login.session!.id);
   expect(JSON.stringify(events)).not.toContain(PASSWORD);
   // The other user's events are not here, and theirs do not contain ours.
@@ -66,7 +70,11 @@ it("refuses a page token it did not issue and an out-of-range page size", async 
   const { users } = server.clients;
   const reg = await registerUser(server.clients);
   const bearer = reg.tokens!.accessToken;
-  for (const req of [{ pageSize: 0, pageToken: "not-ours!" }, { pageSize: 0, pageToken: Buffer.from("x|y").toString("base64url") }, { pageSize: 101, pageToken: "" }]) {
+  for (const req of [
+    { pageSize: 0, pageToken: "not-ours!" },
+    { pageSize: 0, pageToken: Buffer.from("x|y").toString("base64url") },
+    { pageSize: 101, pageToken: "" },
+  ]) {
     const e = await failure(call(users, users.listAuditEvents, req, { bearer }));
     expect(e.code).toBe(status.INVALID_ARGUMENT);
   }

@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, failure } from "./support/grpc.js";
 import { PASSWORD, registerUser, uniqueName } from "./support/fixtures.js";
+import { call, failure } from "./support/grpc.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let server: TestServer;
@@ -85,9 +85,7 @@ describe("register → login → validate → refresh → reuse", () => {
   it("never forks a session under N parallel refreshes of one token", async () => {
     const { auth } = server.clients;
     const reg = await registerUser(server.clients);
-    const results = await Promise.allSettled(
-      Array.from({ length: 8 }, () => call(auth, auth.refreshToken, { refreshToken: reg.tokens!.refreshToken })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => call(auth, auth.refreshToken, { refreshToken: reg.tokens!.refreshToken })));
     const successors = new Set(results.filter((r) => r.status === "fulfilled").map((r) => r.value.tokens!.refreshToken));
     expect(results.every((r) => r.status === "fulfilled")).toBe(true);
     expect(successors.size).toBe(1);
@@ -181,12 +179,29 @@ describe("account", () => {
     const updated = await call(
       users,
       users.updateMe,
-      { fullName: "New Name", username: newName, email: `${newName}@Example.org `, phone: "+4915112345678", updateMask: ["full_name", "username", "email", "phone"] },
+      {
+        fullName: "New Name",
+        username: newName,
+        email: `${newName}@Example.org `,
+        phone: "+4915112345678",
+        updateMask: ["full_name", "username", "email", "phone"],
+      },
       { bearer },
     );
-    expect(updated.user).toMatchObject({ fullName: "New Name", username: newName, email: `${newName.toLowerCase()}@example.org`, phone: "+4915112345678", emailVerified: false });
+    expect(updated.user).toMatchObject({
+      fullName: "New Name",
+      username: newName,
+      email: `${newName.toLowerCase()}@example.org`,
+      phone: "+4915112345678",
+      emailVerified: false,
+    });
     // Only the masked field changes.
-    const partial = await call(users, users.updateMe, { fullName: "Only This", username: "ignored!!", email: "", phone: "", updateMask: ["full_name"] }, { bearer });
+    const partial = await call(
+      users,
+      users.updateMe,
+      { fullName: "Only This", username: "ignored!!", email: "", phone: "", updateMask: ["full_name"] },
+      { bearer },
+    );
     expect(partial.user).toMatchObject({ fullName: "Only This", username: newName });
   });
 
@@ -194,10 +209,19 @@ describe("account", () => {
     const { users } = server.clients;
     const a = await registerUser(server.clients);
     const b = await registerUser(server.clients);
-    const taken = await failure(call(users, users.updateMe, { fullName: "", username: a.username.toUpperCase(), email: "", phone: "", updateMask: ["username"] }, { bearer: b.tokens!.accessToken }));
+    const taken = await failure(
+      call(
+        users,
+        users.updateMe,
+        { fullName: "", username: a.username.toUpperCase(), email: "", phone: "", updateMask: ["username"] },
+        { bearer: b.tokens!.accessToken },
+      ),
+    );
     expect(taken.code).toBe(status.ALREADY_EXISTS);
     expect(taken.reason).toBe("USER_ALREADY_EXISTS");
-    const bad = await failure(call(users, users.updateMe, { fullName: "", username: "", email: "", phone: "", updateMask: ["roles"] }, { bearer: b.tokens!.accessToken }));
+    const bad = await failure(
+      call(users, users.updateMe, { fullName: "", username: "", email: "", phone: "", updateMask: ["roles"] }, { bearer: b.tokens!.accessToken }),
+    );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.fieldViolations[0]?.field).toBe("update_mask");
   });
@@ -207,7 +231,9 @@ describe("account", () => {
     const reg = await registerUser(server.clients);
     const other = await call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "other" });
     const bearer = reg.tokens!.accessToken;
-    const wrong = await failure(call(users, users.changePassword, { currentPassword: "wrong password here", newPassword: "a brand new passphrase" }, { bearer }));
+    const wrong = await failure(
+      call(users, users.changePassword, { currentPassword: "wrong password here", newPassword: "a brand new passphrase" }, { bearer }),
+    );
     expect(wrong.code).toBe(status.UNAUTHENTICATED);
     const missing = await failure(call(users, users.changePassword, { currentPassword: "", newPassword: "a brand new passphrase" }, { bearer }));
     expect(missing.code).toBe(status.INVALID_ARGUMENT);
@@ -219,7 +245,9 @@ describe("account", () => {
     expect(res.revokedSessions).toBe(1);
     await call(auth, auth.validateToken, { accessToken: bearer });
     expect((await failure(call(auth, auth.validateToken, { accessToken: other.tokens!.accessToken }))).reason).toBe("SESSION_REVOKED");
-    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" }))).reason).toBe("INVALID_CREDENTIALS");
+    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" }))).reason).toBe(
+      "INVALID_CREDENTIALS",
+    );
     await call(auth, auth.login, { identifier: reg.username, password: "a brand new passphrase", otpCode: "", deviceName: "" });
   });
 
@@ -232,8 +260,10 @@ describe("account", () => {
     expect(login.code).toBe(status.PERMISSION_DENIED);
     expect(login.reason).toBe("ACCOUNT_DISABLED");
     // Wrong password on a deleted account still says nothing about it.
-    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: "not the password", otpCode: "", deviceName: "" }))).reason).toBe("INVALID_CREDENTIALS");
-    const again = await failure(registerUser(server.clients, { username: reg.username.toUpperCase(), email: "fresh-" + reg.email }));
+    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: "not the password", otpCode: "", deviceName: "" }))).reason).toBe(
+      "INVALID_CREDENTIALS",
+    );
+    const again = await failure(registerUser(server.clients, { username: reg.username.toUpperCase(), email: `fresh-${reg.email}` }));
     expect(again.reason).toBe("USER_ALREADY_EXISTS");
   });
 });

@@ -34,10 +34,7 @@ describe("a bad configuration", () => {
   it("stops the process with exit 2 and one line per problem, echoing no value", async () => {
     const secret = "short-secret";
     // Killed if it hangs instead of exiting: the exit code is then "SIGKILL", not 2.
-    const main = spawnMain(
-      { SERVER__GRPC_PORT: "not-a-port", JWT__ALGORITHM: "HS256", JWT__SECRET_KEY: secret, LOG__LEVEL: "loud" },
-      { killAfterMs: 20_000 },
-    );
+    const main = spawnMain({ SERVER__GRPC_PORT: "not-a-port", JWT__ALGORITHM: "HS256", JWT__SECRET_KEY: secret, LOG__LEVEL: "loud" }, { killAfterMs: 20_000 });
     expect(await main.exited).toBe(2);
     const stderr = main.stderr;
     const lines = stderr.trim().split("\n");
@@ -66,7 +63,11 @@ describe("safe by construction: outside production the service binds loopback on
   const base = { SERVER__GRPC_PORT: "0", SERVER__HTTP_PORT: "0", SERVER__OPS_PORT: "0", DATABASE__DATA_DIR: "memory://" };
 
   it("a forgotten SERVER__ENVIRONMENT with a wildcard bind stops with exit 2 and tells the operator to set production", async () => {
-    const envs: Record<string, string>[] = [{ SERVER__HOST: "0.0.0.0" }, { SERVER__HOST: "::", SERVER__ENVIRONMENT: "development" }, { SERVER__OPS_HOST: "0.0.0.0", SERVER__ENVIRONMENT: "test" }];
+    const envs: Record<string, string>[] = [
+      { SERVER__HOST: "0.0.0.0" },
+      { SERVER__HOST: "::", SERVER__ENVIRONMENT: "development" },
+      { SERVER__OPS_HOST: "0.0.0.0", SERVER__ENVIRONMENT: "test" },
+    ];
     for (const env of envs) {
       const main = spawnMain({ ...base, ...env }, { killAfterMs: 20_000 });
       expect(await main.exited, JSON.stringify(env)).toBe(2);
@@ -93,7 +94,9 @@ describe("safe by construction: outside production the service binds loopback on
       expect((await fetch(`http://127.0.0.1:${httpPort}/metrics`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200);
       // Not reachable on this machine's other addresses.
-      const external = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === "IPv4")?.address;
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((a) => a && !a.internal && a.family === "IPv4")?.address;
       if (external) {
         for (const port of [grpcPort, httpPort, opsPort]) expect(await accepts(external, port!), `${external}:${port}`).toBe(false);
         expect(await accepts("127.0.0.1", httpPort!)).toBe(true);

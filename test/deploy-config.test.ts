@@ -55,9 +55,7 @@ const cluster = (): Any => envoy.static_resources.clusters.find((c: Any) => c.na
 const appEnv = (): Record<string, string> => compose.services["auth-service"].environment;
 /** The Dockerfile's ENV variables. */
 const dockerEnv = (): Record<string, string> =>
-  Object.fromEntries(
-    dockerfile.filter((i) => i.op === "ENV").flatMap((i) => [...i.args.matchAll(/([A-Z0-9_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])),
-  );
+  Object.fromEntries(dockerfile.filter((i) => i.op === "ENV").flatMap((i) => [...i.args.matchAll(/([A-Z0-9_]+)=(\S+)/g)].map((m) => [m[1]!, m[2]!])));
 
 /** Compose's `${VAR:-default}` / `${VAR:?message}`: the default, or a stand-in secret. */
 function interpolate(value: string): string {
@@ -68,7 +66,9 @@ function interpolate(value: string): string {
 
 describe("envoy.yaml", () => {
   it("transcodes every auth.v1 service of the descriptor set, and nothing else", () => {
-    const services = loadApi(readDescriptorSet()).services.filter((s) => s.typeName.startsWith("auth.v1.")).map((s) => s.typeName);
+    const services = loadApi(readDescriptorSet())
+      .services.filter((s) => s.typeName.startsWith("auth.v1."))
+      .map((s) => s.typeName);
     expect(services.length).toBeGreaterThanOrEqual(3);
     expect([...transcoder().services].sort()).toEqual([...services].sort());
   });
@@ -81,14 +81,20 @@ describe("envoy.yaml", () => {
     expect(t.print_options).toMatchObject({ always_print_primitive_fields: true, preserve_proto_field_names: false, always_print_enums_as_ints: false });
     // The transcoder sits after CORS and before the router.
     const hcm = filterNamed("envoy.filters.network.http_connection_manager").typed_config;
-    expect(hcm.http_filters.map((f: Any) => f.name)).toEqual(["envoy.filters.http.cors", "envoy.filters.http.grpc_json_transcoder", "envoy.filters.http.router"]);
+    expect(hcm.http_filters.map((f: Any) => f.name)).toEqual([
+      "envoy.filters.http.cors",
+      "envoy.filters.http.grpc_json_transcoder",
+      "envoy.filters.http.router",
+    ]);
     expect(hcm.access_log[0].typed_config.log_format.json_format).toBeDefined();
     expect(JSON.stringify(hcm.access_log).toLowerCase()).not.toContain("authorization");
   });
 
   it("routes to the replicas over HTTP/2 with active gRPC health checking", () => {
     const c = cluster();
-    expect(c.typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].explicit_http_config).toHaveProperty("http2_protocol_options");
+    expect(c.typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].explicit_http_config).toHaveProperty(
+      "http2_protocol_options",
+    );
     expect(c.type).toBe("STRICT_DNS");
     expect(c.health_checks[0].grpc_health_check).toEqual({ service_name: "" });
     const hcm = filterNamed("envoy.filters.network.http_connection_manager").typed_config;
@@ -123,11 +129,16 @@ describe("the descriptor set path", () => {
       const dest = posix.join(workdir, parts.at(-1)!);
       return parts.slice(0, -1).some((src) => {
         const s = posix.normalize(src);
-        return s === descriptorInRepo ? dest === posix.join(workdir, descriptorInRepo) : descriptorInRepo.startsWith(`${s}/`) && dest === posix.join(workdir, s);
+        return s === descriptorInRepo
+          ? dest === posix.join(workdir, descriptorInRepo)
+          : descriptorInRepo.startsWith(`${s}/`) && dest === posix.join(workdir, s);
       });
     });
     expect(landed, `Dockerfile copies ${descriptorInRepo} to ${workdir}/${descriptorInRepo}`).toBe(true);
-    const ignored = read(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     for (const pattern of ["src", "src/gen", descriptorInRepo, "*.binpb"]) expect(ignored).not.toContain(pattern);
   });
 });
@@ -180,6 +191,7 @@ describe("compose and Dockerfile", () => {
   it("sets only variables src/config.ts knows, with values it accepts", () => {
     const sets: Record<string, string>[] = [compose.services["auth-service"].environment, compose.services.migrate.environment];
     // The image's production settings need the encryption key, which is given at run time.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose-style placeholder, not a JS template.
     sets.push({ ...dockerEnv(), CRYPTO__ENCRYPTION_KEY: "${CRYPTO__ENCRYPTION_KEY:?given at run time}" });
     for (const set of sets) {
       const env = Object.fromEntries(Object.entries(set).map(([k, v]) => [k, interpolate(String(v))]));
@@ -227,7 +239,11 @@ describe("compose and Dockerfile", () => {
     expect(s.envoy.depends_on["auth-service"].condition).toBe("service_healthy");
     expect(s.migrate.image).toBe(s["auth-service"].image);
     // Only Envoy is published.
-    expect(Object.entries(s).filter(([, v]: [string, Any]) => v.ports).map(([k]) => k)).toEqual(["envoy"]);
+    expect(
+      Object.entries(s)
+        .filter(([, v]: [string, Any]) => v.ports)
+        .map(([k]) => k),
+    ).toEqual(["envoy"]);
   });
 
   it("builds in stages, installs with the lockfile (not npm ci) and runs as a non-root user", () => {

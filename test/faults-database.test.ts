@@ -11,6 +11,7 @@ import { status } from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyPostgresDatabase, databaseKinds } from "./support/database.js";
+import { cleanup, expectUnavailable, login, targetOf, timed, validate } from "./support/faults.js";
 import { PASSWORD, registerUser, uniqueName } from "./support/fixtures.js";
 import { call, failure } from "./support/grpc.js";
 import { waitUntil } from "./support/net.js";
@@ -18,7 +19,6 @@ import { healthCheck } from "./support/operators.js";
 import { uniqueTestId } from "./support/redis.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
-import { targetOf, cleanup, timed, login, validate, expectUnavailable } from "./support/faults.js";
 
 const hasPostgres = (await databaseKinds()).includes("postgres");
 

@@ -9,13 +9,13 @@ import { status } from "@grpc/grpc-js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyPostgresDatabase, databaseKinds } from "./support/database.js";
+import { cleanup, login, targetOf, validate } from "./support/faults.js";
 import { registerUser } from "./support/fixtures.js";
 import { call, failure } from "./support/grpc.js";
 import { waitUntil } from "./support/net.js";
-import { uniqueTestId, redisUrlForTests } from "./support/redis.js";
+import { redisUrlForTests, uniqueTestId } from "./support/redis.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
-import { targetOf, cleanup, login, validate } from "./support/faults.js";
 
 const hasPostgres = (await databaseKinds()).includes("postgres");
 const redisUrl = await redisUrlForTests();
@@ -66,10 +66,15 @@ describe.skipIf(!hasPostgres || !redisUrl)("Redis behind a proxy, two instances 
     expect((await validate(B.clients, token)).sessionId).toBe(session.session!.id);
 
     proxy!.down();
-    await waitUntil(async () => {
-      const [pa, pb] = await Promise.all([A.app.probe(), B.app.probe()]);
-      return !pa.redis && !pb.redis;
-    }, 5000, 50, "A and B see Redis down");
+    await waitUntil(
+      async () => {
+        const [pa, pb] = await Promise.all([A.app.probe(), B.app.probe()]);
+        return !pa.redis && !pb.redis;
+      },
+      5000,
+      50,
+      "A and B see Redis down",
+    );
 
     const broken = brokenBroadcasts(A);
     // The publish fails; the logout does not.

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmptyPostgresDatabase, databaseKinds } from "./support/database.js";
 import { PASSWORD, registerUser } from "./support/fixtures.js";
-import { call, connect, failure, type Clients } from "./support/grpc.js";
-import { spawnService, type ServiceProcess } from "./support/process.js";
+import { type Clients, call, connect, failure } from "./support/grpc.js";
+import { type ServiceProcess, spawnService } from "./support/process.js";
 import { redisUrlForTests } from "./support/redis.js";
 
 const redisUrl = await redisUrlForTests();

@@ -9,9 +9,9 @@ import { TaskCancelledError } from "cockatiel";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/adapters/logging/logger.js";
 import { createNotifier } from "../src/adapters/notify/create-notifier.js";
-import { OutboxNotifier, maskDestination } from "../src/adapters/notify/outbox-notifier.js";
-import { DependencyUnavailableError } from "../src/domain/errors.js";
+import { maskDestination, OutboxNotifier } from "../src/adapters/notify/outbox-notifier.js";
 import type { Notification, SecurityNotice, SecurityNotification } from "../src/application/ports/delivery.js";
+import { DependencyUnavailableError } from "../src/domain/errors.js";
 import { closedPort } from "./support/net.js";
 import { startSmsWebhook } from "./support/sms-webhook.js";
 import { startSmtpServer } from "./support/smtp.js";
@@ -137,7 +137,10 @@ describe("maskDestination", () => {
 describe("createNotifier", () => {
   it("routes both channels to the outbox by default, and says so without leaking anything", async () => {
     const log = capture();
-    const { notifier, outbox } = createNotifier({ from: "x@example.com", revealCodes: false, mailTimeoutMs: 500, smsTimeoutMs: 500, productName: "Acme", clock }, log.logger);
+    const { notifier, outbox } = createNotifier(
+      { from: "x@example.com", revealCodes: false, mailTimeoutMs: 500, smsTimeoutMs: 500, productName: "Acme", clock },
+      log.logger,
+    );
     await notifier.send(email);
     await notifier.send(sms);
     expect(outbox.messages().map((m) => m.channel)).toEqual(["email", "sms"]);
@@ -147,7 +150,10 @@ describe("createNotifier", () => {
 
   it("routes security notices to the outbox by default, and warns that they reach nobody", async () => {
     const log = capture();
-    const { notifier, outbox } = createNotifier({ from: "x@example.com", revealCodes: false, mailTimeoutMs: 500, smsTimeoutMs: 500, productName: "Acme", clock }, log.logger);
+    const { notifier, outbox } = createNotifier(
+      { from: "x@example.com", revealCodes: false, mailTimeoutMs: 500, smsTimeoutMs: 500, productName: "Acme", clock },
+      log.logger,
+    );
     await notifier.send(emailNotice("account_locked"));
     await notifier.send(smsNotice("mfa_disabled"));
     expect(outbox.messages().map((m) => [m.channel, m.kind, m.notice])).toEqual([
@@ -162,7 +168,17 @@ describe("createNotifier", () => {
     const [smtp, webhook] = await Promise.all([startSmtpServer(), startSmsWebhook()]);
     const log = capture();
     const { notifier, outbox, close } = createNotifier(
-      { smtpUrl: smtp.url, from: "x@example.com", smsWebhookUrl: webhook.url, smsWebhookToken: "webhook-secret-token", revealCodes: true, mailTimeoutMs: 2_000, smsTimeoutMs: 2_000, productName: "Acme", clock },
+      {
+        smtpUrl: smtp.url,
+        from: "x@example.com",
+        smsWebhookUrl: webhook.url,
+        smsWebhookToken: "webhook-secret-token",
+        revealCodes: true,
+        mailTimeoutMs: 2_000,
+        smsTimeoutMs: 2_000,
+        productName: "Acme",
+        clock,
+      },
       log.logger,
     );
     try {
@@ -220,12 +236,25 @@ describe("createNotifier", () => {
     smtp.hang(true);
     webhook.hang(true);
     const { notifier, close } = createNotifier(
-      { smtpUrl: smtp.url, from: "x@example.com", smsWebhookUrl: webhook.url, revealCodes: false, mailTimeoutMs: 150, smsTimeoutMs: 700, productName: "Acme", clock, retries: 0 },
+      {
+        smtpUrl: smtp.url,
+        from: "x@example.com",
+        smsWebhookUrl: webhook.url,
+        revealCodes: false,
+        mailTimeoutMs: 150,
+        smsTimeoutMs: 700,
+        productName: "Acme",
+        clock,
+        retries: 0,
+      },
       capture().logger,
     );
     const failure = async (n: Notification) => {
       const started = performance.now();
-      const error: unknown = await notifier.send(n).then(() => null, (e: unknown) => e);
+      const error: unknown = await notifier.send(n).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(DependencyUnavailableError);
       expect((error as DependencyUnavailableError).cause).toBeInstanceOf(TaskCancelledError);
       return performance.now() - started;

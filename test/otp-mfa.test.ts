@@ -86,7 +86,12 @@ describe("contact verification", () => {
     const reg = await registerUser(server.clients);
     await mailCode(reg.email);
     const email = `${uniqueName("moved")}@example.org`;
-    await call(server.clients.users, server.clients.users.updateMe, { fullName: "", username: "", email, phone: "", updateMask: ["email"] }, { bearer: reg.tokens!.accessToken });
+    await call(
+      server.clients.users,
+      server.clients.users.updateMe,
+      { fullName: "", username: "", email, phone: "", updateMask: ["email"] },
+      { bearer: reg.tokens!.accessToken },
+    );
     await call(server.clients.auth, server.clients.auth.verifyContact, { email, code: await mailCode(email) });
   });
 });
@@ -162,7 +167,9 @@ describe("one-time codes", () => {
     await request({ email: reg.email }, OtpPurpose.OTP_PURPOSE_LOGIN);
     const code = await mailCode(reg.email);
     clock.advance(10 * 60_000 + 1000);
-    expect((await failure(call(server.clients.auth, server.clients.auth.loginWithOtp, { email: reg.email, code, mfaCode: "", deviceName: "" }))).reason).toBe("OTP_INVALID");
+    expect((await failure(call(server.clients.auth, server.clients.auth.loginWithOtp, { email: reg.email, code, mfaCode: "", deviceName: "" }))).reason).toBe(
+      "OTP_INVALID",
+    );
   });
 
   it("burns a code after 3 wrong tries", async () => {
@@ -192,9 +199,16 @@ describe("one-time codes", () => {
       expect((await failure(call(auth, auth.validateToken, { accessToken: token }))).reason).toBe("SESSION_REVOKED");
     }
     expect((await failure(call(auth, auth.refreshToken, { refreshToken: other.tokens!.refreshToken }))).reason).toBe("SESSION_REVOKED");
-    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" }))).reason).toBe("INVALID_CREDENTIALS");
+    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" }))).reason).toBe(
+      "INVALID_CREDENTIALS",
+    );
     const fresh = await call(auth, auth.login, { identifier: reg.username, password: "a fresh reset passphrase", otpCode: "", deviceName: "" });
-    const trail = await call(server.clients.users, server.clients.users.listAuditEvents, { pageSize: 100, pageToken: "" }, { bearer: fresh.tokens!.accessToken });
+    const trail = await call(
+      server.clients.users,
+      server.clients.users.listAuditEvents,
+      { pageSize: 100, pageToken: "" },
+      { bearer: fresh.tokens!.accessToken },
+    );
     const reset = trail.events.find((e) => e.type === "password.reset");
     expect(reset).toMatchObject({ outcome: "success", metadata: { channel: "email", revoked_sessions: "2" } });
   });
@@ -210,7 +224,10 @@ describe("one-time codes", () => {
     // Retry until the breaker (if it opened) lets calls through again; no resend limit was spent.
     let sent = false;
     for (let i = 0; i < 40 && !sent; i++) {
-      sent = await request({ email: reg.email }, OtpPurpose.OTP_PURPOSE_LOGIN).then(() => true, () => false);
+      sent = await request({ email: reg.email }, OtpPurpose.OTP_PURPOSE_LOGIN).then(
+        () => true,
+        () => false,
+      );
       if (!sent) await new Promise((r) => setTimeout(r, 250));
     }
     expect(sent).toBe(true);
@@ -239,7 +256,9 @@ describe("TOTP second factor", () => {
     const login = (otpCode: string) => call(auth, auth.login, { identifier: reg.username, password: PASSWORD, otpCode, deviceName: "" });
     const required = await failure(login(""));
     expect(required).toMatchObject({ code: status.FAILED_PRECONDITION, reason: "MFA_REQUIRED" });
-    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: "wrong password here", otpCode: "", deviceName: "" }))).reason).toBe("INVALID_CREDENTIALS");
+    expect((await failure(call(auth, auth.login, { identifier: reg.username, password: "wrong password here", otpCode: "", deviceName: "" }))).reason).toBe(
+      "INVALID_CREDENTIALS",
+    );
     clock.advance(30_000);
     const code = totpNow(enrolled.secret);
     const ok = await login(code);
@@ -252,7 +271,9 @@ describe("TOTP second factor", () => {
     expect((await login(recovery.toUpperCase())).session?.authMethod).toBe("password+recovery_code");
     expect((await failure(login(recovery))).reason).toBe("MFA_INVALID");
 
-    expect((await failure(call(users, users.disableTotp, { code: "", password: "not my password" }, { bearer: ok.tokens!.accessToken }))).reason).toBe("INVALID_CREDENTIALS");
+    expect((await failure(call(users, users.disableTotp, { code: "", password: "not my password" }, { bearer: ok.tokens!.accessToken }))).reason).toBe(
+      "INVALID_CREDENTIALS",
+    );
     await call(users, users.disableTotp, { code: "", password: PASSWORD }, { bearer: ok.tokens!.accessToken });
     await login("");
   });

@@ -7,16 +7,9 @@ import pg from "pg";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/adapters/prisma/client.js";
-import {
-  applyMigrations,
-  checksumOf,
-  defaultMigrationsDir,
-  type MigrationExecutor,
-  pgExecutor,
-  pgliteExecutor,
-} from "../src/adapters/prisma/migrate.js";
+import { applyMigrations, checksumOf, defaultMigrationsDir, type MigrationExecutor, pgExecutor, pgliteExecutor } from "../src/adapters/prisma/migrate.js";
 import { Prisma } from "../src/gen/prisma/client.js";
-import { createEmptyPostgresDatabase, createTestDatabaseOf, databaseKinds, type DatabaseKind, type TestDatabase } from "./support/database.js";
+import { createEmptyPostgresDatabase, createTestDatabaseOf, type DatabaseKind, databaseKinds, type TestDatabase } from "./support/database.js";
 
 // PGlite starts in 2-4 s on this hardware; a migration run on a fresh one takes a few more.
 const SLOW = 60_000;
@@ -100,36 +93,28 @@ describe.each(kinds)("migrations on %s", (kind) => {
     await raw?.close();
   });
 
-  it("applies every migration and records it as Prisma does", async () => {
-    const { applied } = await applyMigrations(raw.exec);
-    expect(applied).toEqual(migrationNames);
+  it(
+    "applies every migration and records it as Prisma does",
+    async () => {
+      const { applied } = await applyMigrations(raw.exec);
+      expect(applied).toEqual(migrationNames);
 
-    const rows = await recorded(raw.exec);
-    expect(rows.map((r) => r.migration_name)).toEqual(migrationNames);
-    for (const row of rows) {
-      const file = await readFile(path.join(defaultMigrationsDir, row.migration_name, "migration.sql"));
-      expect(row.checksum).toBe(checksumOf(file));
-      expect(row.applied_steps_count).toBe(1);
-      expect(row.finished_at).not.toBeNull();
-      expect(row.logs).toBeNull();
-    }
-    const tables = await raw.exec.query<{ tablename: string }>(
-      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-    );
-    expect(tables.map((t) => t.tablename)).toEqual(
-      [
-        "_prisma_migrations",
-        "app_secrets",
-        "audit_events",
-        "otp_codes",
-        "recovery_codes",
-        "refresh_tokens",
-        "sessions",
-        "signing_keys",
-        "users",
-      ].sort(),
-    );
-  }, SLOW);
+      const rows = await recorded(raw.exec);
+      expect(rows.map((r) => r.migration_name)).toEqual(migrationNames);
+      for (const row of rows) {
+        const file = await readFile(path.join(defaultMigrationsDir, row.migration_name, "migration.sql"));
+        expect(row.checksum).toBe(checksumOf(file));
+        expect(row.applied_steps_count).toBe(1);
+        expect(row.finished_at).not.toBeNull();
+        expect(row.logs).toBeNull();
+      }
+      const tables = await raw.exec.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+      expect(tables.map((t) => t.tablename)).toEqual(
+        ["_prisma_migrations", "app_secrets", "audit_events", "otp_codes", "recovery_codes", "refresh_tokens", "sessions", "signing_keys", "users"].sort(),
+      );
+    },
+    SLOW,
+  );
 
   it("applies nothing the second time", async () => {
     expect(await applyMigrations(raw.exec)).toEqual({ applied: [] });
@@ -157,10 +142,7 @@ describe.each(kinds)("migrations on %s", (kind) => {
     const dir = await copyOfMigrations();
     try {
       await mkdir(path.join(dir, "29991231235959_broken"));
-      await writeFile(
-        path.join(dir, "29991231235959_broken", "migration.sql"),
-        'CREATE TABLE "half_done" ("id" INT);\nSELECT * FROM "no_such_table";\n',
-      );
+      await writeFile(path.join(dir, "29991231235959_broken", "migration.sql"), 'CREATE TABLE "half_done" ("id" INT);\nSELECT * FROM "no_such_table";\n');
       await expect(applyMigrations(raw.exec, dir)).rejects.toThrow(/29991231235959_broken failed and was rolled back/);
       expect(await recorded(raw.exec)).toHaveLength(migrationNames.length);
       const halfDone = await raw.exec.query("SELECT 1 FROM pg_tables WHERE tablename = 'half_done'");
@@ -187,20 +169,24 @@ describe.each(kinds)("migrations on %s", (kind) => {
     expect(await applyMigrations(raw.exec)).toEqual({ applied: [] });
   });
 
-  it.runIf(kind === "postgres")("lets two concurrent runs both succeed while applying once", async () => {
-    const fresh = await openRaw("postgres");
-    const [a, b] = await Promise.all([fresh.connect!(), fresh.connect!()]);
-    try {
-      const results = await Promise.all([applyMigrations(a.exec), applyMigrations(b.exec)]);
-      const applied = results.flatMap((r) => r.applied).sort();
-      expect(applied).toEqual(migrationNames);
-      expect(await recorded(fresh.exec)).toHaveLength(migrationNames.length);
-    } finally {
-      await a.close();
-      await b.close();
-      await fresh.close();
-    }
-  }, SLOW);
+  it.runIf(kind === "postgres")(
+    "lets two concurrent runs both succeed while applying once",
+    async () => {
+      const fresh = await openRaw("postgres");
+      const [a, b] = await Promise.all([fresh.connect!(), fresh.connect!()]);
+      try {
+        const results = await Promise.all([applyMigrations(a.exec), applyMigrations(b.exec)]);
+        const applied = results.flatMap((r) => r.applied).sort();
+        expect(applied).toEqual(migrationNames);
+        expect(await recorded(fresh.exec)).toHaveLength(migrationNames.length);
+      } finally {
+        await a.close();
+        await b.close();
+        await fresh.close();
+      }
+    },
+    SLOW,
+  );
 });
 
 describe.each(kinds)("generated client on %s", (kind) => {
@@ -275,23 +261,27 @@ describe.each(kinds)("generated client on %s", (kind) => {
 });
 
 describe("embedded PGlite data directory", () => {
-  it("is created, migrated, and reopened with its data", async () => {
-    const parent = await mkdtemp(path.join(tmpdir(), "auth-pglite-"));
-    const dataDir = path.join(parent, "nested", "pglite");
-    try {
-      const first = await openDatabase({ dataDir, poolSize: 1 });
-      const now = new Date();
-      await first.prisma.user.create({ data: { id: uuidv7(), username: "Carol", usernameNormalized: "carol", createdAt: now, updatedAt: now } });
-      await first.close();
-
-      const second = await openDatabase({ dataDir, poolSize: 1 });
+  it(
+    "is created, migrated, and reopened with its data",
+    async () => {
+      const parent = await mkdtemp(path.join(tmpdir(), "auth-pglite-"));
+      const dataDir = path.join(parent, "nested", "pglite");
       try {
-        expect(await second.prisma.user.count()).toBe(1);
+        const first = await openDatabase({ dataDir, poolSize: 1 });
+        const now = new Date();
+        await first.prisma.user.create({ data: { id: uuidv7(), username: "Carol", usernameNormalized: "carol", createdAt: now, updatedAt: now } });
+        await first.close();
+
+        const second = await openDatabase({ dataDir, poolSize: 1 });
+        try {
+          expect(await second.prisma.user.count()).toBe(1);
+        } finally {
+          await second.close();
+        }
       } finally {
-        await second.close();
+        await rm(parent, { recursive: true, force: true });
       }
-    } finally {
-      await rm(parent, { recursive: true, force: true });
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 });

@@ -16,7 +16,12 @@ afterAll(async () => {
 });
 
 const login = (identifier: string, password: string, ip?: string) =>
-  call(server.clients.auth, server.clients.auth.login, { identifier, password, otpCode: "", deviceName: "" }, ip ? { metadata: { "x-forwarded-for": ip } } : {});
+  call(
+    server.clients.auth,
+    server.clients.auth.login,
+    { identifier, password, otpCode: "", deviceName: "" },
+    ip ? { metadata: { "x-forwarded-for": ip } } : {},
+  );
 
 describe("passwords (security.md 1-8)", () => {
   it("refuses short, overlong and common passwords with a field violation", async () => {
@@ -31,7 +36,7 @@ describe("passwords (security.md 1-8)", () => {
 
   it("accepts 64 and 128 characters with spaces and emoji, and a lowercase passphrase", async () => {
     await registerUser(server.clients, { password: "🦄 ".repeat(32) });
-    const p128 = "ü ".repeat(63) + "🔑x";
+    const p128 = `${"ü ".repeat(63)}🔑x`;
     const reg = await registerUser(server.clients, { password: p128 });
     await login(reg.username, p128);
     await registerUser(server.clients, { password: "lowercase only passphrase" });
@@ -151,7 +156,12 @@ describe("login enumeration and throttling (security.md 9-14)", () => {
     const strict = await startTestServer({ env: { AUTH__IP_ATTEMPTS_PER_MINUTE: "5" } });
     try {
       const attempt = (ip: string) =>
-        call(strict.clients.auth, strict.clients.auth.login, { identifier: "nobody", password: "whatever pass", otpCode: "", deviceName: "" }, { metadata: { "x-forwarded-for": ip } });
+        call(
+          strict.clients.auth,
+          strict.clients.auth.login,
+          { identifier: "nobody", password: "whatever pass", otpCode: "", deviceName: "" },
+          { metadata: { "x-forwarded-for": ip } },
+        );
       for (let i = 0; i < 5; i++) expect((await failure(attempt(`192.0.2.${i}`))).reason).toBe("INVALID_CREDENTIALS");
       const limited = await failure(attempt("192.0.2.99"));
       expect(limited.code).toBe(status.RESOURCE_EXHAUSTED);
@@ -266,7 +276,15 @@ describe("logs (security.md 25-28)", () => {
     await call(auth, auth.logout, { refreshToken: r.tokens!.refreshToken }, { bearer: r.tokens!.accessToken });
     const text = server.logs.join("\n");
     expect(text.length).toBeGreaterThan(0);
-    for (const secret of [sentinel, reg.tokens!.accessToken, reg.tokens!.refreshToken, l.tokens!.accessToken, l.tokens!.refreshToken, r.tokens!.refreshToken, "Bearer "]) {
+    for (const secret of [
+      sentinel,
+      reg.tokens!.accessToken,
+      reg.tokens!.refreshToken,
+      l.tokens!.accessToken,
+      l.tokens!.refreshToken,
+      r.tokens!.refreshToken,
+      "Bearer ",
+    ]) {
       expect(text).not.toContain(secret);
     }
     // Every line is one JSON object.
@@ -301,10 +319,12 @@ describe("logs (security.md 25-28)", () => {
     const reg = await registerUser(server.clients);
     const original = server.app.useCases.getMe.execute;
     server.app.useCases.getMe.execute = async () => {
-      throw new Error("relation \"users\" does not exist: SELECT password_hash FROM users WHERE id = $1");
+      throw new Error('relation "users" does not exist: SELECT password_hash FROM users WHERE id = $1');
     };
     try {
-      const e = await failure(call(server.clients.users, server.clients.users.getMe, {}, { bearer: reg.tokens!.accessToken, metadata: { "x-request-id": "req-123" } }));
+      const e = await failure(
+        call(server.clients.users, server.clients.users.getMe, {}, { bearer: reg.tokens!.accessToken, metadata: { "x-request-id": "req-123" } }),
+      );
       expect(e.code).toBe(status.INTERNAL);
       expect(e.reason).toBe("INTERNAL_ERROR");
       expect(e.message).toBe("Internal error (request id req-123)");
@@ -332,7 +352,18 @@ describe("operators", () => {
     const file = await reflect(server.port, { file_containing_symbol: "auth.v1.AuthService" });
     const protos = file.file_descriptor_response!.file_descriptor_proto.map((b) => FileDescriptorProto.decode(b));
     const main = protos.find((p) => p.name === "auth/v1/auth_service.proto");
-    expect(main?.service[0]?.method.map((m) => m.name)).toEqual(["Register", "Login", "RefreshToken", "Logout", "ValidateToken", "GetJwks", "RequestOtp", "VerifyContact", "LoginWithOtp", "ResetPassword"]);
+    expect(main?.service[0]?.method.map((m) => m.name)).toEqual([
+      "Register",
+      "Login",
+      "RefreshToken",
+      "Logout",
+      "ValidateToken",
+      "GetJwks",
+      "RequestOtp",
+      "VerifyContact",
+      "LoginWithOtp",
+      "ResetPassword",
+    ]);
     expect(main?.dependency).toContain("google/api/annotations.proto");
   });
 

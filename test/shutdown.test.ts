@@ -19,7 +19,8 @@ it("drains on SIGTERM and exits 0", async () => {
   const service = await spawnService({
     DATABASE__DATA_DIR: join(dir, "db"),
     // A slow hash keeps a Register in flight long enough to send the signal during it.
-    CRYPTO__ARGON2_ITERATIONS: "20", CRYPTO__ARGON2_MEMORY_KIB: "65536",
+    CRYPTO__ARGON2_ITERATIONS: "20",
+    CRYPTO__ARGON2_MEMORY_KIB: "65536",
     LOG__LEVEL: "info",
   });
   const clients = connect(service.port);

@@ -6,16 +6,16 @@
  * `required`, OUTPUT_ONLY ones `readOnly`.
  */
 import {
-  getExtension,
-  ScalarType,
   type AnyDesc,
   type DescEnum,
   type DescExtension,
-  type DescFile,
   type DescField,
+  type DescFile,
   type DescMessage,
   type FileRegistry,
+  getExtension,
   type JsonObject,
+  ScalarType,
 } from "@bufbuild/protobuf";
 
 export type Schema = JsonObject;
@@ -40,7 +40,7 @@ export class SchemaBuilder {
   private readonly comments: CommentIndex;
   private readonly fieldBehavior: DescExtension | undefined;
 
-  constructor(private readonly registry: FileRegistry) {
+  constructor(registry: FileRegistry) {
     this.comments = new CommentIndex(registry);
     this.fieldBehavior = registry.getExtension("google.api.field_behavior");
   }
@@ -96,7 +96,10 @@ export class SchemaBuilder {
     for (const field of message.fields) {
       if (omit.has(field.name)) continue;
       const schema = this.fieldSchema(field);
-      const description = [this.comment(field), field.oneof ? `Part of oneof \`${field.oneof.name}\`: set at most one of ${field.oneof.fields.map((f) => `\`${f.jsonName}\``).join(", ")}.` : ""]
+      const description = [
+        this.comment(field),
+        field.oneof ? `Part of oneof \`${field.oneof.name}\`: set at most one of ${field.oneof.fields.map((f) => `\`${f.jsonName}\``).join(", ")}.` : "",
+      ]
         .filter((s) => s !== "")
         .join("\n\n");
       if (description) schema.description = typeof schema.description === "string" ? `${description}\n\n${schema.description}` : description;
@@ -123,7 +126,8 @@ export class SchemaBuilder {
       case "list":
         return {
           type: "array",
-          items: field.listKind === "scalar" ? scalarSchema(field.scalar) : field.listKind === "enum" ? this.enumRef(field.enum) : this.messageRef(field.message),
+          items:
+            field.listKind === "scalar" ? scalarSchema(field.scalar) : field.listKind === "enum" ? this.enumRef(field.enum) : this.messageRef(field.message),
         };
       case "map":
         return {

@@ -7,9 +7,9 @@ import type { DescField, DescMethod, JsonObject } from "@bufbuild/protobuf";
 import { status as Code } from "@grpc/grpc-js";
 import { codeOfReason } from "../../src/adapters/grpc/status.js";
 import { httpStatusOf } from "../../src/adapters/http/gateway/errors.js";
-import { resolveFieldPath, type ApiDescriptors, type HttpBinding } from "../../src/adapters/http/gateway/http-rules.js";
-import { SchemaBuilder, type Schema } from "./openapi-schemas.js";
+import { type ApiDescriptors, type HttpBinding, resolveFieldPath } from "../../src/adapters/http/gateway/http-rules.js";
 import { openApiPath } from "../../src/adapters/http/gateway/path-template.js";
+import { type Schema, SchemaBuilder } from "./openapi-schemas.js";
 
 export interface OpenApiOptions {
   title: string;
@@ -22,7 +22,10 @@ const ERROR_DETAIL_TYPES = ["google.rpc.ErrorInfo", "google.rpc.BadRequest", "go
 
 /** Error responses by HTTP status, with the gRPC codes (and reasons) that lead to each. */
 const ERROR_RESPONSES: Record<string, { name: string; description: string }> = {
-  "400": { name: "BadRequest", description: "INVALID_ARGUMENT (malformed JSON, an unknown field or query parameter, field violations in google.rpc.BadRequest) or FAILED_PRECONDITION" },
+  "400": {
+    name: "BadRequest",
+    description: "INVALID_ARGUMENT (malformed JSON, an unknown field or query parameter, field violations in google.rpc.BadRequest) or FAILED_PRECONDITION",
+  },
   "401": { name: "Unauthenticated", description: "UNAUTHENTICATED: missing, malformed, expired or revoked credentials" },
   "403": { name: "PermissionDenied", description: "PERMISSION_DENIED" },
   "404": { name: "NotFound", description: "NOT_FOUND" },
@@ -46,7 +49,8 @@ export function buildOpenApi(api: ApiDescriptors, options: OpenApiOptions): Json
   const usedResponses = new Set<string>(["default"]);
   for (const binding of api.bindings) {
     const path = openApiPath(binding.template);
-    const item = (paths[path] ??= {}) as JsonObject;
+    paths[path] ??= {};
+    const item = paths[path] as JsonObject;
     item[binding.verb.toLowerCase()] = operation(binding, schemas, options, usedResponses);
   }
 
@@ -66,7 +70,8 @@ export function buildOpenApi(api: ApiDescriptors, options: OpenApiOptions): Json
   const statusProps = statusSchema.properties as JsonObject;
   statusProps.details = {
     type: "array",
-    description: "google.rpc.ErrorInfo (always: reason and domain `auth.v1`), google.rpc.RequestInfo, google.rpc.BadRequest for INVALID_ARGUMENT, google.rpc.RetryInfo when retrying later helps.",
+    description:
+      "google.rpc.ErrorInfo (always: reason and domain `auth.v1`), google.rpc.RequestInfo, google.rpc.BadRequest for INVALID_ARGUMENT, google.rpc.RetryInfo when retrying later helps.",
     items: { anyOf: [...detailRefs, { $ref: "#/components/schemas/google.protobuf.Any" }] },
   };
 
@@ -75,7 +80,10 @@ export function buildOpenApi(api: ApiDescriptors, options: OpenApiOptions): Json
     if (!usedResponses.has(statusCode)) continue;
     responses[r.name] = { description: r.description, content: { "application/json": { schema: statusRef } } };
   }
-  responses.Error = { description: "Any other error, as google.rpc.Status with the HTTP code of its gRPC code (Envoy's table)", content: { "application/json": { schema: statusRef } } };
+  responses.Error = {
+    description: "Any other error, as google.rpc.Status with the HTTP code of its gRPC code (Envoy's table)",
+    content: { "application/json": { schema: statusRef } },
+  };
 
   return {
     openapi: "3.1.0",
@@ -97,7 +105,12 @@ export function buildOpenApi(api: ApiDescriptors, options: OpenApiOptions): Json
       schemas: Object.fromEntries([...schemas.schemas.entries()].sort(([a], [b]) => a.localeCompare(b))),
       responses,
       securitySchemes: {
-        bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "`authorization: Bearer <access token>` from Register, Login or RefreshToken" },
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "`authorization: Bearer <access token>` from Register, Login or RefreshToken",
+        },
       },
     },
   };
@@ -140,10 +153,17 @@ function operation(binding: HttpBinding, schemas: SchemaBuilder, options: OpenAp
     op.requestBody = { required, content: { "application/json": { schema } } };
   } else if (binding.body !== "") {
     const field = method.input.fields.find((f) => f.name === binding.body) as DescField;
-    op.requestBody = { required: true, description: schemas.comment(field) || field.name, content: { "application/json": { schema: schemas.fieldSchema(field) } } };
+    op.requestBody = {
+      required: true,
+      description: schemas.comment(field) || field.name,
+      content: { "application/json": { schema: schemas.fieldSchema(field) } },
+    };
   }
 
-  const output = binding.responseBody === "" ? schemas.messageRef(method.output) : schemas.fieldSchema(method.output.fields.find((f) => f.name === binding.responseBody) as DescField);
+  const output =
+    binding.responseBody === ""
+      ? schemas.messageRef(method.output)
+      : schemas.fieldSchema(method.output.fields.find((f) => f.name === binding.responseBody) as DescField);
   const responses: JsonObject = { "200": { description: "OK", content: { "application/json": { schema: output } } } };
   const policy = options.authPolicyOf(binding.grpcPath);
   for (const code of errorStatuses(`${schemas.comment(service)}\n${comment}`, policy)) {
@@ -167,7 +187,12 @@ function errorStatuses(comments: string, policy: string): string[] {
 }
 
 function summaryOf(comment: string, method: DescMethod): string {
-  const first = comment.split(/(?<=\.)\s|\n\n/)[0]?.replace(/\s+/g, " ").replace(/\.$/, "").trim() ?? "";
+  const first =
+    comment
+      .split(/(?<=\.)\s|\n\n/)[0]
+      ?.replace(/\s+/g, " ")
+      .replace(/\.$/, "")
+      .trim() ?? "";
   if (first === "") return method.name;
   return first.length > 100 ? `${first.slice(0, 97)}…` : first;
 }
@@ -175,6 +200,7 @@ function summaryOf(comment: string, method: DescMethod): string {
 function queryable(field: DescField): boolean {
   if (field.fieldKind === "scalar" || field.fieldKind === "enum") return true;
   if (field.fieldKind === "list") return field.listKind !== "message";
-  if (field.fieldKind === "message") return ["google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"].includes(field.message.typeName);
+  if (field.fieldKind === "message")
+    return ["google.protobuf.Timestamp", "google.protobuf.Duration", "google.protobuf.FieldMask"].includes(field.message.typeName);
   return false;
 }

@@ -4,11 +4,6 @@
  * Only the composition root (src/container.ts) calls these builders.
  */
 import type { Redis } from "ioredis";
-import type { AttemptLimiter, RevocationBus } from "../application/ports/coordination.js";
-import type { CodeHasher, SecretSealer } from "../application/ports/credentials.js";
-import type { Clock, IdGenerator, Random } from "../application/ports/time.js";
-import type { UnitOfWork } from "../application/ports/unit-of-work.js";
-import type { Config } from "../config.js";
 import { loadCodeHasher } from "../adapters/crypto/code-key.js";
 import { JwtAccessTokens } from "../adapters/crypto/jwt-access-tokens.js";
 import { KeyRing } from "../adapters/crypto/key-ring.js";
@@ -16,14 +11,19 @@ import type { SecretBox } from "../adapters/crypto/secret-box.js";
 import type { Logger } from "../adapters/logging/logger.js";
 import { MemoryRevocationBus } from "../adapters/memory/revocation-bus.js";
 import { redactUrl } from "../adapters/outbound/redact-url.js";
-import { dependencyPolicy, guarded, guardedUnitOfWork, type DependencyPolicy } from "../adapters/outbound/resilience.js";
+import { type DependencyPolicy, dependencyPolicy, guarded, guardedUnitOfWork } from "../adapters/outbound/resilience.js";
 import { PrismaAppSecretRepository } from "../adapters/prisma/app-secret-repository.js";
-import { openDatabase, type Database } from "../adapters/prisma/client.js";
+import { type Database, openDatabase } from "../adapters/prisma/client.js";
 import { PrismaSigningKeyRepository } from "../adapters/prisma/signing-key-repository.js";
 import { PrismaUnitOfWork } from "../adapters/prisma/unit-of-work.js";
-import { memoryAttemptLimiter, redisAttemptLimiter, type AttemptLimiterOptions } from "../adapters/rate-limit/attempt-limiter.js";
+import { type AttemptLimiterOptions, memoryAttemptLimiter, redisAttemptLimiter } from "../adapters/rate-limit/attempt-limiter.js";
 import { createRedis, pingRedis } from "../adapters/redis/connection.js";
 import { RedisRevocationBus } from "../adapters/redis/revocation-bus.js";
+import type { AttemptLimiter, RevocationBus } from "../application/ports/coordination.js";
+import type { CodeHasher, SecretSealer } from "../application/ports/credentials.js";
+import type { Clock, IdGenerator, Random } from "../application/ports/time.js";
+import type { UnitOfWork } from "../application/ports/unit-of-work.js";
+import type { Config } from "../config.js";
 
 /** What every builder may need: config, log, and the injected clock and randomness. */
 export interface Basics {
@@ -84,11 +84,7 @@ async function openCoordination(config: Config, logger: Logger): Promise<Pick<De
 }
 
 /** Access tokens: HS256 with the configured secret, or EdDSA from the key ring in the database. */
-export async function buildTokens(
-  basics: Basics,
-  deps: Dependencies,
-  box: SecretBox | null,
-): Promise<{ tokens: JwtAccessTokens; keyRing: KeyRing | null }> {
+export async function buildTokens(basics: Basics, deps: Dependencies, box: SecretBox | null): Promise<{ tokens: JwtAccessTokens; keyRing: KeyRing | null }> {
   const { config, clock, ids } = basics;
   const accessTokenTtlSeconds = config.jwt.accessTokenExpireMinutes * 60;
   const common = { issuer: config.jwt.issuer, audience: config.jwt.audience, ttlSeconds: accessTokenTtlSeconds, clock, ids };

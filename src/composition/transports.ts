@@ -6,8 +6,6 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "@grpc/grpc-js";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { UseCases } from "../application/use-cases.js";
-import type { Config } from "../config.js";
 import { readAccessTable } from "../adapters/grpc/access-table.js";
 import { readDescriptorSet } from "../adapters/grpc/descriptors.js";
 import { authInterceptor } from "../adapters/grpc/interceptors/auth.js";
@@ -23,6 +21,8 @@ import type { Logger } from "../adapters/logging/logger.js";
 import { pingRedis } from "../adapters/redis/connection.js";
 import { InflightCalls } from "../adapters/transport/inflight-calls.js";
 import { HealthMonitor, probeDependencies, type Readiness } from "../adapters/transport/readiness.js";
+import type { UseCases } from "../application/use-cases.js";
+import type { Config } from "../config.js";
 import type { Dependencies } from "./dependencies.js";
 
 /** The listeners and what watches them. */

@@ -3,6 +3,13 @@
  * cache and revoker, the notifiers, the password hasher, the attempt limits, the settings
  * from config). Only the composition root (src/container.ts) calls these builders.
  */
+
+import { Argon2Hasher } from "../adapters/crypto/argon2-hasher.js";
+import { commonPasswordCheck } from "../adapters/crypto/common-passwords.js";
+import { OtplibTotp } from "../adapters/crypto/totp.js";
+import type { Logger } from "../adapters/logging/logger.js";
+import { createNotifier, type Notifiers } from "../adapters/notify/create-notifier.js";
+import { ClockWindowLimiter } from "../adapters/rate-limit/attempt-limiter.js";
 import type { AttemptLimiter } from "../application/ports/coordination.js";
 import type { PasswordHasher } from "../application/ports/credentials.js";
 import type { Clock } from "../application/ports/time.js";
@@ -11,12 +18,6 @@ import { SessionStatusCache } from "../application/sessions/session-status.js";
 import { createUseCases, type UseCases } from "../application/use-cases.js";
 import type { Config } from "../config.js";
 import { PasswordPolicy } from "../domain/password-policy.js";
-import { Argon2Hasher } from "../adapters/crypto/argon2-hasher.js";
-import { commonPasswordCheck } from "../adapters/crypto/common-passwords.js";
-import { OtplibTotp } from "../adapters/crypto/totp.js";
-import type { Logger } from "../adapters/logging/logger.js";
-import { createNotifier, type Notifiers } from "../adapters/notify/create-notifier.js";
-import { ClockWindowLimiter } from "../adapters/rate-limit/attempt-limiter.js";
 import type { Basics, Dependencies, LimiterFactory } from "./dependencies.js";
 
 type CoreDeps = Parameters<typeof createUseCases>[0];
@@ -95,7 +96,12 @@ async function buildPasswordHasher(config: Config, wrap: ((hasher: PasswordHashe
 function buildLimits(config: Config, limiter: LimiterFactory, clock: Clock): Pick<CoreDeps, "loginFailures" | "failureAudits" | "notices" | "ipAttempts"> {
   const clocked = (name: string, points: number, windowSeconds: number): AttemptLimiter =>
     // The store keeps each bucket two windows: it is read as the previous window for one more.
-    new ClockWindowLimiter(limiter({ keyPrefix: `${config.redis.keyPrefix}${name}`, points, durationSeconds: 2 * windowSeconds }), clock, points, windowSeconds);
+    new ClockWindowLimiter(
+      limiter({ keyPrefix: `${config.redis.keyPrefix}${name}`, points, durationSeconds: 2 * windowSeconds }),
+      clock,
+      points,
+      windowSeconds,
+    );
   return {
     // Windows on the injected clock (ClockWindowLimiter): a lock ends when its window does.
     loginFailures: clocked("login-failures", config.auth.maxFailedLogins, config.auth.lockoutMinutes * 60),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DomainError, type FieldViolation, Violations } from "./errors.js";
 import {
-  classifyIdentifier,
   type ContactInput,
+  classifyIdentifier,
   isReservedUsername,
   isSafeText,
   isValidEmail,
@@ -70,19 +70,13 @@ describe("normalizePhone", () => {
 });
 
 describe("isValidUsername", () => {
-  it.each(["abc", "a".repeat(32), "alice_smith", "alice.smith", "alice-smith", "Alice99", "jürgen", "Ｊｏｅ"])(
-    "accepts %j",
-    (name) => {
-      expect(isValidUsername(name)).toBe(true);
-    },
-  );
+  it.each(["abc", "a".repeat(32), "alice_smith", "alice.smith", "alice-smith", "Alice99", "jürgen", "Ｊｏｅ"])("accepts %j", (name) => {
+    expect(isValidUsername(name)).toBe(true);
+  });
 
-  it.each(["ab", "a".repeat(33), "alice smith", "alice@example", "alice+1", "", "al/ce", "bob\n"])(
-    "refuses %j",
-    (name) => {
-      expect(isValidUsername(name)).toBe(false);
-    },
-  );
+  it.each(["ab", "a".repeat(33), "alice smith", "alice@example", "alice+1", "", "al/ce", "bob\n"])("refuses %j", (name) => {
+    expect(isValidUsername(name)).toBe(false);
+  });
 
   it("counts characters, not UTF-16 units", () => {
     // 32 code points of a letter outside the BMP (Mathematical Alphanumeric letters become
@@ -99,12 +93,9 @@ describe("isValidEmail", () => {
     expect(isValidEmail(email)).toBe(true);
   });
 
-  it.each(["", "alice", "alice@", "@example.com", "alice@example", "al ice@example.com", "a@b@c.com"])(
-    "refuses %j",
-    (email) => {
-      expect(isValidEmail(email)).toBe(false);
-    },
-  );
+  it.each(["", "alice", "alice@", "@example.com", "alice@example", "al ice@example.com", "a@b@c.com"])("refuses %j", (email) => {
+    expect(isValidEmail(email)).toBe(false);
+  });
 
   it("bounds the length at 254 characters", () => {
     const domain = "@example.com";
@@ -246,7 +237,26 @@ describe("isSafeText", () => {
   });
 
   it("refuses format characters (Cf): bidi overrides and isolates, zero-width characters, BOM", () => {
-    const format = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff", "\u00ad", "\u061c"];
+    const format = [
+      "\u202a",
+      "\u202b",
+      "\u202c",
+      "\u202d",
+      "\u202e",
+      "\u2066",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+      "\u200b",
+      "\u200c",
+      "\u200d",
+      "\u200e",
+      "\u200f",
+      "\u2060",
+      "\ufeff",
+      "\u00ad",
+      "\u061c",
+    ];
     for (const c of format) expect(isSafeText(`Alice${c}Smith`), `U+${c.codePointAt(0)!.toString(16).toUpperCase()}`).toBe(false);
     // The "Trojan Source" shape: reads as "Smith Alice" in a UI that honours the override.
     expect(isSafeText("\u202eecilA htimS")).toBe(false);
@@ -262,9 +272,31 @@ describe("isValidEmail and format characters", () => {
 
 describe("reserved usernames", () => {
   const RESERVED = [
-    "admin", "administrator", "root", "support", "system", "security", "help", "info", "postmaster", "abuse",
-    "noreply", "no-reply", "webmaster", "hostmaster", "staff", "moderator", "owner", "official", "api", "auth",
-    "login", "null", "undefined", "anonymous", "anonym",
+    "admin",
+    "administrator",
+    "root",
+    "support",
+    "system",
+    "security",
+    "help",
+    "info",
+    "postmaster",
+    "abuse",
+    "noreply",
+    "no-reply",
+    "webmaster",
+    "hostmaster",
+    "staff",
+    "moderator",
+    "owner",
+    "official",
+    "api",
+    "auth",
+    "login",
+    "null",
+    "undefined",
+    "anonymous",
+    "anonym",
   ];
 
   it("every listed name is reserved", () => {

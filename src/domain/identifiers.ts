@@ -1,4 +1,4 @@
-import { Violations } from "./errors.js";
+import type { Violations } from "./errors.js";
 
 /** Usernames: 3-32 of letters, digits, `_ . -`; unique case-insensitively. */
 const USERNAME = /^[\p{L}\p{N}_.-]{3,32}$/u;
@@ -49,9 +49,31 @@ export function isValidUsername(username: string): boolean {
  */
 const RESERVED_USERNAMES: ReadonlySet<string> = new Set(
   [
-    "admin", "administrator", "root", "support", "system", "security", "help", "info", "postmaster", "abuse",
-    "noreply", "no-reply", "webmaster", "hostmaster", "staff", "moderator", "owner", "official", "api", "auth",
-    "login", "null", "undefined", "anonymous", "anonym",
+    "admin",
+    "administrator",
+    "root",
+    "support",
+    "system",
+    "security",
+    "help",
+    "info",
+    "postmaster",
+    "abuse",
+    "noreply",
+    "no-reply",
+    "webmaster",
+    "hostmaster",
+    "staff",
+    "moderator",
+    "owner",
+    "official",
+    "api",
+    "auth",
+    "login",
+    "null",
+    "undefined",
+    "anonymous",
+    "anonym",
   ].map(foldUsername),
 );
 

@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { loadApi } from "../../src/adapters/http/gateway/http-rules.js";
@@ -31,7 +31,7 @@ const FLAGS = [
   "--disable-sync",
 ];
 /** Where the screenshots go, for a person to look at: the first screen, and the whole page after Try it out. */
-export const SCREENSHOTS = { top: "/tmp/auth-service-docs-top.png", full: "/tmp/auth-service-docs.png" };
+const SCREENSHOTS = { top: "/tmp/auth-service-docs-top.png", full: "/tmp/auth-service-docs.png" };
 
 /** The "other app": a page whose own script calls the API cross-origin. */
 const APP_JS = `
@@ -141,7 +141,9 @@ describe("the /docs page", () => {
     const seen = listed.map((p, i) => `${methods[i]} ${p}`).sort();
     expect(seen).toEqual(api.bindings.map((b) => `${b.verb} ${openApiPath(b.template)}`).sort());
     expect(await page.locator(".info .title").textContent()).toMatch(/auth-service REST API/);
-    expect(await page.locator(".opblock-tag").allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^AuthService/), expect.stringMatching(/^SessionService/), expect.stringMatching(/^UserService/)]));
+    expect(await page.locator(".opblock-tag").allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AuthService/), expect.stringMatching(/^SessionService/), expect.stringMatching(/^UserService/)]),
+    );
     // Swagger UI offers authorization for the bearer-protected operations.
     expect(await page.locator(".btn.authorize").count()).toBeGreaterThan(0);
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import { PrismaUnitOfWork } from "../../src/adapters/prisma/unit-of-work.js";
 import { createMemoryUnitOfWork } from "../../src/application/testing/memory-unit-of-work.js";
-import { createTestDatabaseOf, databaseKinds, type DatabaseKind, type TestDatabase } from "../support/database.js";
+import { createTestDatabaseOf, type DatabaseKind, databaseKinds, type TestDatabase } from "../support/database.js";
 import type { MakeRepositories } from "./suites/harness.js";
 
 export const databases: DatabaseKind[] = await databaseKinds();
@@ -21,8 +21,7 @@ export function prismaRepositories(kind: DatabaseKind): MakeRepositories {
     return {
       uow: new PrismaUnitOfWork(prisma, UOW_OPTIONS),
       probe: {
-        recoveryCodes: (userId) =>
-          prisma.recoveryCode.findMany({ where: { userId }, orderBy: { codeHash: "asc" }, select: { codeHash: true, usedAt: true } }),
+        recoveryCodes: (userId) => prisma.recoveryCode.findMany({ where: { userId }, orderBy: { codeHash: "asc" }, select: { codeHash: true, usedAt: true } }),
         otpCodeCount: (userId) => prisma.otpCode.count({ where: { userId } }),
         auditEventCount: (userId) => prisma.auditEvent.count({ where: { userId } }),
         auditEventUserId: async (id) => (await prisma.auditEvent.findUnique({ where: { id } }))?.userId,

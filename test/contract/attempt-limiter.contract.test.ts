@@ -1,10 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  memoryAttemptLimiter,
-  redisAttemptLimiter,
-  type AttemptLimiterOptions,
-} from "../../src/adapters/rate-limit/attempt-limiter.js";
+import { type AttemptLimiterOptions, memoryAttemptLimiter, redisAttemptLimiter } from "../../src/adapters/rate-limit/attempt-limiter.js";
 import { closeRedis, createRedis, pingRedis } from "../../src/adapters/redis/connection.js";
 import type { AttemptLimiter } from "../../src/application/ports/coordination.js";
 import { closedPort } from "../support/net.js";
@@ -31,9 +27,7 @@ afterAll(async () => {
   if (redis) await closeRedis(redis);
 });
 
-const factories: LimiterFactory[] = [
-  { name: "memory", create: (limits) => memoryAttemptLimiter({ keyPrefix: uniqueTestId("rl"), ...limits }) },
-];
+const factories: LimiterFactory[] = [{ name: "memory", create: (limits) => memoryAttemptLimiter({ keyPrefix: uniqueTestId("rl"), ...limits }) }];
 if (redisUrl) {
   factories.push({
     name: "redis",
@@ -130,7 +124,10 @@ function attemptLimiterContract(factory: LimiterFactory): void {
     const limiter = factory.create({ points: 10, durationSeconds: 60 });
     const states = await Promise.all(Array.from({ length: 20 }, () => limiter.consume("k")));
     expect(states.filter((s) => s.allowed)).toHaveLength(10);
-    const remaining = states.filter((s) => s.allowed).map((s) => s.remaining).sort((x, y) => x - y);
+    const remaining = states
+      .filter((s) => s.allowed)
+      .map((s) => s.remaining)
+      .sort((x, y) => x - y);
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 }

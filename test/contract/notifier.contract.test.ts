@@ -11,7 +11,7 @@ import { BrokenCircuitError, TaskCancelledError } from "cockatiel";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/adapters/logging/logger.js";
 import { OutboxNotifier } from "../../src/adapters/notify/outbox-notifier.js";
-import { DeliveryError, resilient, type BreakerState, type CancellableNotifier } from "../../src/adapters/notify/resilient-notifier.js";
+import { type BreakerState, type CancellableNotifier, DeliveryError, resilient } from "../../src/adapters/notify/resilient-notifier.js";
 import { SmtpNotifier } from "../../src/adapters/notify/smtp-notifier.js";
 import { WebhookSmsNotifier } from "../../src/adapters/notify/webhook-sms-notifier.js";
 import type { Channel, CodeNotification, Notification, OtpPurpose, SecurityNotice, SecurityNotification } from "../../src/application/ports/delivery.js";
@@ -367,7 +367,9 @@ describe.each(providers.map((p) => [p.name, p] as const))("resilient(%s)", (name
 
   it("lets a bug through as itself, not as an outage", async () => {
     const broken = { ...codeNotification(p.channel), code: undefined };
-    const error = await wrap().send(broken).catch((e: unknown) => e);
+    const error = await wrap()
+      .send(broken)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(DependencyUnavailableError);
   });

@@ -22,10 +22,7 @@ describeOnEachDatabase("PrismaAppSecretRepository.getOrCreate", (db) => {
 
   it("two simultaneous calls on a new name both return the one stored value", async () => {
     const name = `secret-${uuidv7()}`;
-    const [a, b] = await Promise.all([
-      secrets.getOrCreate(name, () => "value-a", T0),
-      secrets.getOrCreate(name, () => "value-b", T0),
-    ]);
+    const [a, b] = await Promise.all([secrets.getOrCreate(name, () => "value-a", T0), secrets.getOrCreate(name, () => "value-b", T0)]);
     expect(["value-a", "value-b"]).toContain(a);
     expect(b).toBe(a);
     const row = await db().db.prisma.appSecret.findUniqueOrThrow({ where: { name } });
@@ -35,9 +32,7 @@ describeOnEachDatabase("PrismaAppSecretRepository.getOrCreate", (db) => {
 
   it("10 simultaneous calls on a new name all return the one stored value", async () => {
     const name = `secret-${uuidv7()}`;
-    const values = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => secrets.getOrCreate(name, () => `value-${i}`, T0)),
-    );
+    const values = await Promise.all(Array.from({ length: 10 }, (_, i) => secrets.getOrCreate(name, () => `value-${i}`, T0)));
     expect(new Set(values).size).toBe(1);
     expect(await db().db.prisma.appSecret.count({ where: { name } })).toBe(1);
   });

@@ -14,7 +14,7 @@ import { DependencyUnavailableError } from "../../src/domain/errors.js";
 import { PrismaClient } from "../../src/gen/prisma/client.js";
 import { createTestDatabaseOf, type TestDatabase } from "../support/database.js";
 import { closedPort } from "../support/net.js";
-import { databases, repositoryAdapters, UOW_OPTIONS as OPTIONS } from "./adapters.js";
+import { databases, UOW_OPTIONS as OPTIONS, repositoryAdapters } from "./adapters.js";
 import { describeUnitOfWorkContract, newUser, register, rejectionOf } from "./suites/unit-of-work.js";
 
 for (const { name, make } of repositoryAdapters) describeUnitOfWorkContract(name, make);
@@ -66,9 +66,7 @@ describe.runIf(databases.includes("postgres"))("Prisma on an unreachable Postgre
       const err = await rejectionOf(uow.users.findById(uuidv7()));
       expect(err).toBeInstanceOf(DependencyUnavailableError);
       expect(((err as Error).cause as { code?: string }).code).toBe("P1001");
-      expect(await rejectionOf(uow.transaction((tx) => tx.users.findById(uuidv7())))).toBeInstanceOf(
-        DependencyUnavailableError,
-      );
+      expect(await rejectionOf(uow.transaction((tx) => tx.users.findById(uuidv7())))).toBeInstanceOf(DependencyUnavailableError);
     } finally {
       await prisma.$disconnect();
       await pool.end();
@@ -86,10 +84,9 @@ describe.runIf(databases.includes("postgres"))("Prisma on an unreachable Postgre
       await admin.connect();
       try {
         for (let i = 0; i < 100; i++) {
-          const { rowCount } = await admin.query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()",
-            [`%AS ${tag}%`],
-          );
+          const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid()", [
+            `%AS ${tag}%`,
+          ]);
           if (rowCount) break;
           await new Promise((resolve) => setTimeout(resolve, 20));
         }

@@ -6,12 +6,12 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOpenApi } from "../../scripts/openapi/openapi.js";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../../src/adapters/grpc/server.js";
-import { OPENAPI_PATH } from "../../src/adapters/http/ops/docs.js";
 import { loadApi } from "../../src/adapters/http/gateway/http-rules.js";
-import { buildOpenApi } from "../../scripts/openapi/openapi.js";
 import { openApiPath } from "../../src/adapters/http/gateway/path-template.js";
+import { OPENAPI_PATH } from "../../src/adapters/http/ops/docs.js";
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { expectStatus, GRPC, rest } from "./rest.js";
@@ -124,7 +124,9 @@ describe("CORS and DNS rebinding", () => {
 describe("security headers", () => {
   it("are on every response: API success, API error, refusal, operations, docs", async () => {
     const responses = await Promise.all(
-      ["/v1/auth/jwks", "/v1/users/me", "/v1/none", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/init.js"].map(async (p) => [p, await fetch(`${server.baseUrl}${p}`)] as const),
+      ["/v1/auth/jwks", "/v1/users/me", "/v1/none", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/init.js"].map(
+        async (p) => [p, await fetch(`${server.baseUrl}${p}`)] as const,
+      ),
     );
     responses.push(["ops /metrics", await fetch(`${server.opsUrl}/metrics`)], ["ops /nothing", await fetch(`${server.opsUrl}/nothing`)]);
     for (const [path, r] of responses) {

@@ -29,7 +29,10 @@ const newUser = async () => {
 
 describe("refusals in the google.rpc.Status shape", () => {
   it("malformed JSON: 400 VALIDATION_FAILED, without echoing the input", async () => {
-    const r = await rest(server.baseUrl, "POST", "/v1/auth/login", { rawBody: '{"identifier":"ada","password":"sentinel-pw-8c1f', headers: { "content-type": "application/json" } });
+    const r = await rest(server.baseUrl, "POST", "/v1/auth/login", {
+      rawBody: '{"identifier":"ada","password":"sentinel-pw-8c1f',
+      headers: { "content-type": "application/json" },
+    });
     expectStatus(r, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
     expect(r.json.message).toBe("The request body is not valid JSON");
     expect(r.text).not.toContain("sentinel-pw-8c1f");
@@ -63,14 +66,19 @@ describe("refusals in the google.rpc.Status shape", () => {
     expect(odd.json.message).not.toMatch(/[\n\r]/);
   });
 
-  it("unknown query parameter: 400 naming it; a body:\"*\" route takes no query parameters", async () => {
+  it('unknown query parameter: 400 naming it; a body:"*" route takes no query parameters', async () => {
     const u = await newUser();
     // (ListSessions pages now, so page_size is a real parameter: ask with one it does not have.)
     const r = await rest(server.baseUrl, "GET", "/v1/sessions", { bearer: u.token, query: { sortOrder: "asc" } });
     expectStatus(r, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
     expect(r.json.message).toBe("Unknown query parameter");
     expect(r.text).toContain('"field":"sortOrder"');
-    expectStatus(await rest(server.baseUrl, "POST", "/v1/auth/login", { query: { identifier: "ada" }, body: {} }), 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
+    expectStatus(
+      await rest(server.baseUrl, "POST", "/v1/auth/login", { query: { identifier: "ada" }, body: {} }),
+      400,
+      GRPC.INVALID_ARGUMENT,
+      "VALIDATION_FAILED",
+    );
     // A field already bound by the path cannot come again from the query.
     const twice = await rest(server.baseUrl, "DELETE", `/v1/sessions/${u.sessionId}`, { bearer: u.token, query: { session_id: u.sessionId } });
     expectStatus(twice, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
@@ -83,11 +91,15 @@ describe("refusals in the google.rpc.Status shape", () => {
 
     // Chunked, with no Content-Length: counted as it arrives.
     const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${server.baseUrl}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-        let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = httpRequest(
+        `${server.baseUrl}/v1/auth/login`,
+        { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+        (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on("error", reject);
       for (let i = 0; i < 10; i++) req.write("x".repeat(10_000));
       req.end();
@@ -143,14 +155,23 @@ describe("x-request-id, bearer, client address and user agent", () => {
 
   it("a spoofed X-Forwarded-For does not change the client address (the HTTP peer is not a trusted proxy)", async () => {
     const username = uniqueName("gw");
-    const r = await post("/v1/auth/register", { username, email: `${username}@example.com`, password: PASSWORD }, { "x-forwarded-for": "203.0.113.50", "user-agent": "Browser/7" });
+    const r = await post(
+      "/v1/auth/register",
+      { username, email: `${username}@example.com`, password: PASSWORD },
+      { "x-forwarded-for": "203.0.113.50", "user-agent": "Browser/7" },
+    );
     expect(r.json.session).toMatchObject({ ipAddress: "127.0.0.1", userAgent: "Browser/7" });
   });
 
   it("a direct gRPC caller cannot borrow the gateway's forwarding headers", async () => {
     const reg = await registerUser(server.clients);
     const metadata = { "x-forwarded-for": "203.0.113.51", "x-forwarded-user-agent": "Forged/1", "x-auth-gateway-secret": "a-guess" };
-    const login = await call(server.clients.auth, server.clients.auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" }, { metadata });
+    const login = await call(
+      server.clients.auth,
+      server.clients.auth.login,
+      { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "" },
+      { metadata },
+    );
     expect(login.session?.ipAddress).toBe("127.0.0.1");
     expect(login.session?.userAgent).not.toBe("Forged/1");
     expect(login.session?.userAgent).toMatch(/grpc-node-js/);
@@ -178,7 +199,11 @@ describe("x-request-id, bearer, client address and user agent", () => {
     // Informational headers are cleaned and the call goes through.
     const agent = "Navigateur/2.0 (Système é)";
     const username = uniqueName("gw");
-    const ok = await post("/v1/auth/register", { username, email: `${username}@example.com`, password: PASSWORD }, { "user-agent": agent, "x-forwarded-for": "203.0.113.9é" });
+    const ok = await post(
+      "/v1/auth/register",
+      { username, email: `${username}@example.com`, password: PASSWORD },
+      { "user-agent": agent, "x-forwarded-for": "203.0.113.9é" },
+    );
     expect(ok.status, ok.text).toBe(200);
     expect(ok.json.session.userAgent).toBe("Navigateur/2.0 (Systme )");
     expect(ok.json.session.ipAddress).toBe("127.0.0.1");

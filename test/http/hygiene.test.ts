@@ -57,7 +57,10 @@ describe("format characters in free text", () => {
     for (const fullName of ["Alice \u202eevil", "Al\u200bice", "\u2066Bob\u2069", "\ufeffCarol"]) {
       const r = await register({ fullName });
       expectStatus(r, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
-      expect(violations(r.json).map((v) => v.field), JSON.stringify(fullName)).toEqual(["full_name"]);
+      expect(
+        violations(r.json).map((v) => v.field),
+        JSON.stringify(fullName),
+      ).toEqual(["full_name"]);
     }
     const reg = await register({ fullName: "Zoë Müller 東京" });
     expect(reg.status, reg.text).toBe(200);

@@ -6,7 +6,7 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, describe, expect, it } from "vitest";
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { startTestServer } from "../support/server.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { rest } from "./rest.js";
 
@@ -51,7 +51,9 @@ describe.skipIf(!process.env.REDIS__URL)("readiness with Redis behind a proxy", 
     cleanups.push(() => server.close());
     expect((await rest(server.baseUrl, "GET", "/readyz")).status).toBe(200);
     proxy.down();
-    await expect.poll(async () => (await rest(server.baseUrl, "GET", "/readyz")).json, { timeout: 10_000 }).toEqual({ status: "not ready", database: true, redis: false });
+    await expect
+      .poll(async () => (await rest(server.baseUrl, "GET", "/readyz")).json, { timeout: 10_000 })
+      .toEqual({ status: "not ready", database: true, redis: false });
     expect((await rest(server.baseUrl, "GET", "/healthz")).status).toBe(200);
     proxy.up();
     await expect.poll(async () => (await rest(server.baseUrl, "GET", "/readyz")).status, { timeout: 15_000 }).toBe(200);

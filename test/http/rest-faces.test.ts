@@ -8,11 +8,11 @@ import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../../src/adapters/grpc/server.js";
-import { loadApi, type HttpBinding } from "../../src/adapters/http/gateway/http-rules.js";
+import { type HttpBinding, loadApi } from "../../src/adapters/http/gateway/http-rules.js";
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
-import { startTestServer, type TestServer } from "../support/server.js";
-import { ENVOY_HTTP, expectStatus, GRPC, pathOf, rest, type RestOptions, type RestResponse } from "./rest.js";
 import { waitUntil } from "../support/net.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { ENVOY_HTTP, expectStatus, GRPC, pathOf, type RestOptions, type RestResponse, rest } from "./rest.js";
 
 const api = loadApi(readDescriptorSet());
 let server: TestServer;
@@ -69,10 +69,12 @@ const codeFor = async (to: string): Promise<string> => {
 const cases: Record<string, () => Promise<void>> = {
   "auth.v1.AuthService/Register": async () => {
     const username = uniqueName("rest");
-    const r = ok(await rpc("auth.v1.AuthService/Register", {
-      body: { username, email: `${username}@example.com`, password: PASSWORD },
-      headers: { "user-agent": "RestFaces/1.0" },
-    }));
+    const r = ok(
+      await rpc("auth.v1.AuthService/Register", {
+        body: { username, email: `${username}@example.com`, password: PASSWORD },
+        headers: { "user-agent": "RestFaces/1.0" },
+      }),
+    );
     // lowerCamelCase out, Timestamps as RFC 3339, defaults printed.
     expect(r.user).toMatchObject({ username, fullName: "", emailVerified: false, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) });
     expect(r.tokens).toMatchObject({ tokenType: "Bearer", accessToken: expect.any(String), refreshToken: expect.any(String) });
@@ -87,7 +89,12 @@ const cases: Record<string, () => Promise<void>> = {
     const r = ok(await rpc("auth.v1.AuthService/Login", { body: { identifier: a.email, password: a.password, device_name: "phone" } }));
     expect(r.session.deviceName).toBe("phone");
     expect(r.user.username).toBe(a.username);
-    expectStatus(await rpc("auth.v1.AuthService/Login", { body: { identifier: a.email, password: "wrong password here" } }), 401, GRPC.UNAUTHENTICATED, "INVALID_CREDENTIALS");
+    expectStatus(
+      await rpc("auth.v1.AuthService/Login", { body: { identifier: a.email, password: "wrong password here" } }),
+      401,
+      GRPC.UNAUTHENTICATED,
+      "INVALID_CREDENTIALS",
+    );
   },
   "auth.v1.AuthService/RefreshToken": async () => {
     const a = await register();
@@ -161,7 +168,11 @@ const cases: Record<string, () => Promise<void>> = {
   },
   "auth.v1.UserService/GetMe": async () => {
     const a = await register();
-    expect(ok(await rpc("auth.v1.UserService/GetMe", { bearer: a.accessToken })).user).toMatchObject({ username: a.username, email: a.email, fullName: "Rest User" });
+    expect(ok(await rpc("auth.v1.UserService/GetMe", { bearer: a.accessToken })).user).toMatchObject({
+      username: a.username,
+      email: a.email,
+      fullName: "Rest User",
+    });
     expectStatus(await rpc("auth.v1.UserService/GetMe", { bearer: "not.a.jwt" }), 401, GRPC.UNAUTHENTICATED, "TOKEN_INVALID");
   },
   "auth.v1.UserService/UpdateMe": async () => {
@@ -175,9 +186,14 @@ const cases: Record<string, () => Promise<void>> = {
   "auth.v1.UserService/ChangePassword": async () => {
     const a = await register();
     ok(await rpc("auth.v1.AuthService/Login", { body: { identifier: a.username, password: a.password } }));
-    const r = ok(await rpc("auth.v1.UserService/ChangePassword", { bearer: a.accessToken, body: { currentPassword: a.password, newPassword: "another long passphrase" } }));
+    const r = ok(
+      await rpc("auth.v1.UserService/ChangePassword", { bearer: a.accessToken, body: { currentPassword: a.password, newPassword: "another long passphrase" } }),
+    );
     expect(r.revokedSessions).toBe(1);
-    const wrong = await rpc("auth.v1.UserService/ChangePassword", { bearer: a.accessToken, body: { currentPassword: "not the password", newPassword: "yet another passphrase" } });
+    const wrong = await rpc("auth.v1.UserService/ChangePassword", {
+      bearer: a.accessToken,
+      body: { currentPassword: "not the password", newPassword: "yet another passphrase" },
+    });
     expectStatus(wrong, 401, GRPC.UNAUTHENTICATED, "INVALID_CREDENTIALS");
   },
   "auth.v1.UserService/DeleteMe": async () => {
@@ -219,7 +235,8 @@ const cases: Record<string, () => Promise<void>> = {
   },
   "auth.v1.UserService/ListAuditEvents": async () => {
     const a = await register();
-    for (let i = 0; i < 2; i++) await rpc("auth.v1.AuthService/Login", { body: { identifier: a.username, password: i === 0 ? "wrong password here" : a.password } });
+    for (let i = 0; i < 2; i++)
+      await rpc("auth.v1.AuthService/Login", { body: { identifier: a.username, password: i === 0 ? "wrong password here" : a.password } });
     // Query parameters into fields, by JSON name or proto name.
     const first = ok(await rpc("auth.v1.UserService/ListAuditEvents", { bearer: a.accessToken, query: { pageSize: "2" } }));
     expect(first.events).toHaveLength(2);
@@ -229,7 +246,12 @@ const cases: Record<string, () => Promise<void>> = {
     expect(next.events[0].id).not.toBe(first.events[0].id);
     const bad = await rpc("auth.v1.UserService/ListAuditEvents", { bearer: a.accessToken, query: { pageSize: "lots" } });
     expectStatus(bad, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
-    expectStatus(await rpc("auth.v1.UserService/ListAuditEvents", { bearer: a.accessToken, query: { limit: "2" } }), 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
+    expectStatus(
+      await rpc("auth.v1.UserService/ListAuditEvents", { bearer: a.accessToken, query: { limit: "2" } }),
+      400,
+      GRPC.INVALID_ARGUMENT,
+      "VALIDATION_FAILED",
+    );
   },
 };
 

@@ -11,8 +11,8 @@
 // WITH (FORCE) so a leaked connection cannot keep one alive.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, type Database } from "../../src/adapters/prisma/client.js";
 import { redactUrl } from "../../src/adapters/outbound/redact-url.js";
+import { type Database, openDatabase } from "../../src/adapters/prisma/client.js";
 
 export type DatabaseKind = "pglite" | "postgres";
 

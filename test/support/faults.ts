@@ -2,7 +2,7 @@
 import { status } from "@grpc/grpc-js";
 import { expect } from "vitest";
 import { PASSWORD } from "./fixtures.js";
-import { call, type Clients, type DecodedError } from "./grpc.js";
+import { type Clients, call, type DecodedError } from "./grpc.js";
 export function targetOf(url: string, defaultPort: number): { host: string; port: number } {
   const u = new URL(url);
   return { host: u.hostname || "127.0.0.1", port: Number(u.port || defaultPort) };

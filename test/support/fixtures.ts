@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { RegisterResponse } from "../../src/gen/pb/auth/v1/auth_service.js";
-import { call, type Clients } from "./grpc.js";
+import { type Clients, call } from "./grpc.js";
 
 export const PASSWORD = "correct horse battery staple";
 

@@ -1,5 +1,5 @@
 /** A small promise wrapper over the generated grpc-js clients, for tests and the bench. */
-import { credentials, Metadata, type CallOptions as GrpcCallOptions, type Client, type ServiceError } from "@grpc/grpc-js";
+import { type Client, credentials, type CallOptions as GrpcCallOptions, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { AuthServiceClient } from "../../src/gen/pb/auth/v1/auth_service.js";
 import { SessionServiceClient } from "../../src/gen/pb/auth/v1/session_service.js";
 import { UserServiceClient } from "../../src/gen/pb/auth/v1/user_service.js";
@@ -23,7 +23,9 @@ export function connect(port: number): Clients {
     auth,
     sessions,
     users,
-    close: () => [auth, sessions, users].forEach((c) => c.close()),
+    close: () => {
+      for (const c of [auth, sessions, users]) c.close();
+    },
   };
 }
 
@@ -76,9 +78,7 @@ export function decodeError(error: unknown): DecodedError {
     fieldViolations: [],
     retryDelaySeconds: null,
     detailTypes: status.details.map((d) => d.typeUrl),
-    detailBytes: status.details
-      .filter((d) => !d.typeUrl.endsWith("google.rpc.RequestInfo"))
-      .map((d) => `${d.typeUrl}:${Buffer.from(d.value).toString("hex")}`),
+    detailBytes: status.details.filter((d) => !d.typeUrl.endsWith("google.rpc.RequestInfo")).map((d) => `${d.typeUrl}:${Buffer.from(d.value).toString("hex")}`),
     requestId: String(e.metadata?.get("x-request-id")[0] ?? ""),
   };
   for (const d of status.details) {

@@ -18,12 +18,7 @@ export async function closedPort(): Promise<number> {
  * fails for a while, and that is what the caller is waiting out. Rejects after `timeoutMs`,
  * naming `what` and the last error, so a timeout says what never happened.
  */
-export async function waitUntil<T>(
-  probe: () => T | Promise<T>,
-  timeoutMs = 2000,
-  stepMs = 2,
-  what = "condition",
-): Promise<Exclude<T, undefined | false>> {
+export async function waitUntil<T>(probe: () => T | Promise<T>, timeoutMs = 2000, stepMs = 2, what = "condition"): Promise<Exclude<T, undefined | false>> {
   const deadline = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {

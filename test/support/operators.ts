@@ -1,6 +1,6 @@
 /** Clients for what operators use: grpc.health.v1 and server reflection (as grpcurl does). */
 import { createRequire } from "node:module";
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from "@grpc/grpc-js";
+import { type Client, credentials, loadPackageDefinition, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { protoPath as healthProtoPath } from "grpc-health-check";
 
@@ -41,10 +41,7 @@ export function healthClient(port: number): HealthClient {
   const Health = load(healthProtoPath, "grpc.health.v1.Health");
   const client = new Health(`127.0.0.1:${port}`, credentials.createInsecure()) as RawHealthClient;
   return {
-    check: (service) =>
-      new Promise((resolve, reject) =>
-        client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status))),
-      ),
+    check: (service) => new Promise((resolve, reject) => client.check({ service }, (error, response) => (error ? reject(error) : resolve(response.status)))),
     watch: (service) => client.watch({ service }),
     close: () => client.close(),
   };

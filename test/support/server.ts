@@ -2,9 +2,9 @@
 import { Writable } from "node:stream";
 import type { Clock } from "../../src/application/ports/time.js";
 import { loadConfig } from "../../src/config.js";
-import { createApp, type App, type AppOptions } from "../../src/container.js";
+import { type App, type AppOptions, createApp } from "../../src/container.js";
 import { createEmptyPostgresDatabase } from "./database.js";
-import { connect, type Clients } from "./grpc.js";
+import { type Clients, connect } from "./grpc.js";
 
 export interface TestServer {
   app: App;
@@ -55,7 +55,12 @@ export async function startTestServer(
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
-      logs.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+      logs.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
       done();
     },
   });

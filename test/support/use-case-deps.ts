@@ -10,7 +10,7 @@ import type { UnitOfWork } from "../../src/application/ports/unit-of-work.js";
 import type { CoreDeps } from "../../src/application/shared/deps.js";
 import type { AuthSettings } from "../../src/application/shared/settings.js";
 import type { User } from "../../src/domain/user.js";
-import { makeDeps, type FakeDeps, testSettings } from "./fakes.js";
+import { type FakeDeps, makeDeps, testSettings } from "./fakes.js";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -55,7 +55,12 @@ export function unitDeps(uow: UnitOfWork, options: { settings?: Partial<AuthSett
 }
 
 /** Seeded account fields: anything a User has, set through create + update as a real write would. */
-export type SeedUser = Partial<Pick<User, "username" | "email" | "phone" | "fullName" | "passwordHash" | "emailVerified" | "phoneVerified" | "mfaEnabled" | "totpSecretEnc" | "isActive" | "deletedAt">>;
+export type SeedUser = Partial<
+  Pick<
+    User,
+    "username" | "email" | "phone" | "fullName" | "passwordHash" | "emailVerified" | "phoneVerified" | "mfaEnabled" | "totpSecretEnc" | "isActive" | "deletedAt"
+  >
+>;
 
 let seeded = 0;
 
@@ -101,7 +106,10 @@ export async function seedTotp(deps: Pick<CoreDeps, "uow" | "clock" | "sealer">,
 export async function seedRecoveryCodes(deps: Pick<CoreDeps, "uow" | "clock" | "codeHasher">, user: User, codes: string[]): Promise<void> {
   await deps.uow.recoveryCodes.replaceAll(
     user.id,
-    codes.map((c, i) => ({ id: `00000000-0000-7000-a000-${String(i + 1).padStart(12, "0")}`, codeHash: deps.codeHasher.hash(c.toLowerCase().replace(/[\s-]/g, ""), `recovery:${user.id}`) })),
+    codes.map((c, i) => ({
+      id: `00000000-0000-7000-a000-${String(i + 1).padStart(12, "0")}`,
+      codeHash: deps.codeHasher.hash(c.toLowerCase().replace(/[\s-]/g, ""), `recovery:${user.id}`),
+    })),
     deps.clock.now(),
   );
 }
@@ -124,7 +132,9 @@ export function afterNextCall<T extends object, K extends keyof T>(obj: T, metho
 }
 
 /** The error a promise rejects with (fails the test if it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error & { reason?: string; fieldViolations?: { field: string }[]; retryAfterSeconds?: number }> {
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<Error & { reason?: string; fieldViolations?: { field: string }[]; retryAfterSeconds?: number }> {
   try {
     await promise;
   } catch (error) {
@@ -136,7 +146,7 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { re
 /** The code of the last `code` message sent to `to`. */
 export function lastCodeTo(sent: Notification[], to: string): string {
   const message = [...sent].reverse().find((n) => n.kind === "code" && n.to === to);
-  if (!message || message.kind !== "code" || !message.code) throw new Error(`no code was sent to ${to}`);
+  if (message?.kind !== "code" || !message.code) throw new Error(`no code was sent to ${to}`);
   return message.code;
 }
 

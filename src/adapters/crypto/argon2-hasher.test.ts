@@ -162,9 +162,7 @@ describe("Argon2Hasher.verifyDummy (security.md 10)", () => {
       dummyTimes.push(await timed(() => dummy.verifyDummy(`wrong-${i}`)));
     }
     const ratio = median(dummyTimes) / median(verifyTimes);
-    expect(ratio, `verify ${median(verifyTimes).toFixed(1)} ms, dummy ${median(dummyTimes).toFixed(1)} ms`).toBeGreaterThan(
-      0.3,
-    );
+    expect(ratio, `verify ${median(verifyTimes).toFixed(1)} ms, dummy ${median(dummyTimes).toFixed(1)} ms`).toBeGreaterThan(0.3);
     expect(ratio).toBeLessThan(3);
   });
 

@@ -1,5 +1,5 @@
-import argon2 from "argon2";
 import { randomBytes } from "node:crypto";
+import argon2 from "argon2";
 import type { PasswordHasher } from "../../application/ports/credentials.js";
 
 export interface Argon2Options {

@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { SigningKeyRepository, StoredSigningKey } from "../../application/ports/signing-keys.js";
@@ -600,9 +600,7 @@ describe("JwtAccessTokens.hs256", () => {
     const header = decodeProtectedHeader((await hs.issue(CLAIMS)).token);
     const control = signHS256({ ...header }, payloadAt(clock), HS_SECRET);
     expect((await hs.verify(control)).ok).toBe(true);
-    expect(await hs.verify(signHS256({ ...header, kid: "hs256-000000000000" }, payloadAt(clock), HS_SECRET))).toEqual(
-      INVALID,
-    );
+    expect(await hs.verify(signHS256({ ...header, kid: "hs256-000000000000" }, payloadAt(clock), HS_SECRET))).toEqual(INVALID);
     expect(await hs.verify(`${b64json({ ...header, alg: "none" })}.${b64json(payloadAt(clock))}.`)).toEqual(INVALID);
   });
 });

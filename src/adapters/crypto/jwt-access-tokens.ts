@@ -1,7 +1,14 @@
 import { createHash, type KeyObject } from "node:crypto";
-import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from "jose";
+import { errors, type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
 import type { Clock, IdGenerator } from "../../application/ports/time.js";
-import type { AccessTokenClaims, AccessTokenService, AccessTokenVerification, VerifiedAccessToken, IssuedAccessToken, PublicJwk } from "../../application/ports/tokens.js";
+import type {
+  AccessTokenClaims,
+  AccessTokenService,
+  AccessTokenVerification,
+  IssuedAccessToken,
+  PublicJwk,
+  VerifiedAccessToken,
+} from "../../application/ports/tokens.js";
 import type { KeyRing } from "./key-ring.js";
 
 /** RFC 9068 access-token type: a refresh token or an ID token can never pass as one. */
@@ -16,9 +23,7 @@ interface Common {
   ids: IdGenerator;
 }
 
-type Signer =
-  | { alg: "EdDSA"; ring: KeyRing }
-  | { alg: "HS256"; secret: Uint8Array; kid: string };
+type Signer = { alg: "EdDSA"; ring: KeyRing } | { alg: "HS256"; secret: Uint8Array; kid: string };
 
 /** Thrown inside the key resolver; turned into TOKEN_INVALID. */
 class RejectedHeader extends Error {}

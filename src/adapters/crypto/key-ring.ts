@@ -104,9 +104,7 @@ export class KeyRing {
 
   publicJwks(): PublicJwk[] {
     const now = this.clock.now().getTime();
-    return [...this.keys.values()]
-      .filter((k) => k.expiresAt === null || k.expiresAt > now)
-      .map((k) => k.publicJwk);
+    return [...this.keys.values()].filter((k) => k.expiresAt === null || k.expiresAt > now).map((k) => k.publicJwk);
   }
 
   async reload(): Promise<void> {
@@ -164,9 +162,7 @@ export class KeyRing {
       // With the key set, an unsealed private key is refused rather than trusted: a row anyone
       // could have written must never become a key that signs tokens. The PEM stays out of
       // the message.
-      throw new Error(
-        `signing key ${key.kid} is stored unsealed but CRYPTO__ENCRYPTION_KEY is set: re-seal it or start from a database written with the key`,
-      );
+      throw new Error(`signing key ${key.kid} is stored unsealed but CRYPTO__ENCRYPTION_KEY is set: re-seal it or start from a database written with the key`);
     }
     const privateKey = createPrivateKey(pem);
     const publicKey = createPublicKey(privateKey);

@@ -1,5 +1,5 @@
 import type { SecretSealer } from "../../application/ports/credentials.js";
-import { SecretBox } from "./secret-box.js";
+import type { SecretBox } from "./secret-box.js";
 
 const PLAIN = "plain:";
 
@@ -20,9 +20,7 @@ export function createSealer(box: SecretBox | null): SecretSealer {
     open: (sealed, aad) => {
       if (sealed.startsWith(PLAIN)) {
         if (box) {
-          throw new Error(
-            `an unsealed secret (${aad}) is stored but CRYPTO__ENCRYPTION_KEY is set: re-seal it or start from a database written with the key`,
-          );
+          throw new Error(`an unsealed secret (${aad}) is stored but CRYPTO__ENCRYPTION_KEY is set: re-seal it or start from a database written with the key`);
         }
         return sealed.slice(PLAIN.length);
       }

@@ -1,8 +1,8 @@
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
-import { readDescriptorSet } from "./descriptors.js";
 import { needsFreshAuthentication, readAccessTable } from "./access-table.js";
+import { readDescriptorSet } from "./descriptors.js";
 import { SERVICE_NAMES } from "./server.js";
 
 const set = readDescriptorSet();
@@ -21,11 +21,23 @@ describe("the access table read from the contract", () => {
   });
 
   it("reads bearer rules and fresh-authentication rules as declared", () => {
-    expect(table.get("/auth.v1.AuthService/Login")).toEqual({ bearer: "none", freshAuthentication: false, freshAuthenticationPaths: [], roles: [], serviceScope: "" });
+    expect(table.get("/auth.v1.AuthService/Login")).toEqual({
+      bearer: "none",
+      freshAuthentication: false,
+      freshAuthenticationPaths: [],
+      roles: [],
+      serviceScope: "",
+    });
     expect(table.get("/auth.v1.AuthService/Logout")?.bearer).toBe("optional");
     expect(table.get("/auth.v1.SessionService/ListSessions")?.bearer).toBe("required");
     for (const m of ["DeleteMe", "EnrollTotp", "ConfirmTotp", "DisableTotp"]) {
-      expect(table.get(`/auth.v1.UserService/${m}`)).toEqual({ bearer: "required", freshAuthentication: true, freshAuthenticationPaths: [], roles: [], serviceScope: "" });
+      expect(table.get(`/auth.v1.UserService/${m}`)).toEqual({
+        bearer: "required",
+        freshAuthentication: true,
+        freshAuthenticationPaths: [],
+        roles: [],
+        serviceScope: "",
+      });
     }
     expect(table.get("/auth.v1.UserService/UpdateMe")?.freshAuthenticationPaths).toEqual(["username", "email", "phone"]);
     // Proving the password again must not itself need a fresh proof; nor ChangePassword (it asks for the current one).
@@ -43,7 +55,13 @@ describe("the access table read from the contract", () => {
 });
 
 describe("needsFreshAuthentication", () => {
-  const updateMe = { bearer: "required" as const, freshAuthentication: true, freshAuthenticationPaths: ["username", "email", "phone"], roles: [], serviceScope: "" };
+  const updateMe = {
+    bearer: "required" as const,
+    freshAuthentication: true,
+    freshAuthenticationPaths: ["username", "email", "phone"],
+    roles: [],
+    serviceScope: "",
+  };
 
   it("gates UpdateMe only when its mask names a listed path, in either spelling", () => {
     expect(needsFreshAuthentication(updateMe, { updateMask: ["full_name"] })).toBe(false);
@@ -55,8 +73,12 @@ describe("needsFreshAuthentication", () => {
   });
 
   it("always gates a method declared without paths, never one not declared", () => {
-    expect(needsFreshAuthentication({ bearer: "required", freshAuthentication: true, freshAuthenticationPaths: [], roles: [], serviceScope: "" }, {})).toBe(true);
-    expect(needsFreshAuthentication({ bearer: "required", freshAuthentication: false, freshAuthenticationPaths: [], roles: [], serviceScope: "" }, {})).toBe(false);
+    expect(needsFreshAuthentication({ bearer: "required", freshAuthentication: true, freshAuthenticationPaths: [], roles: [], serviceScope: "" }, {})).toBe(
+      true,
+    );
+    expect(needsFreshAuthentication({ bearer: "required", freshAuthentication: false, freshAuthenticationPaths: [], roles: [], serviceScope: "" }, {})).toBe(
+      false,
+    );
     expect(needsFreshAuthentication(undefined, {})).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { createFileRegistry, fromBinary, getExtension, type DescExtension } from "@bufbuild/protobuf";
+import { createFileRegistry, type DescExtension, fromBinary, getExtension } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { readDescriptorSet } from "./descriptors.js";
 

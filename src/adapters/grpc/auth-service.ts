@@ -1,5 +1,5 @@
 import type { UseCases } from "../../application/use-cases.js";
-import { AuthServiceService, type AuthServiceServer } from "../../gen/pb/auth/v1/auth_service.js";
+import { type AuthServiceServer, AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
 import { jwkToPb, principalToPb, purposeFromPb, sessionToPb, tokensToPb, userToPb } from "./mappers.js";
 import type { Unary } from "./unary.js";
 
@@ -26,10 +26,7 @@ export function authServiceHandlers(uc: UseCases, unary: Unary): AuthServiceServ
       };
     }),
     login: unary(s.login, async (req, ctx) => {
-      const out = await uc.login.execute(
-        { identifier: req.identifier, password: req.password, otpCode: req.otpCode, deviceName: req.deviceName },
-        ctx.request,
-      );
+      const out = await uc.login.execute({ identifier: req.identifier, password: req.password, otpCode: req.otpCode, deviceName: req.deviceName }, ctx.request);
       return { user: userToPb(out.user), session: sessionToPb(out.session, out.session.id), tokens: tokensToPb(out.tokens) };
     }),
     refreshToken: unary(s.refreshToken, async (req, ctx) => ({
@@ -39,9 +36,7 @@ export function authServiceHandlers(uc: UseCases, unary: Unary): AuthServiceServ
       await uc.logout.execute({ refreshToken: req.refreshToken }, ctx.principal, ctx.request);
       return {};
     }),
-    validateToken: unary(s.validateToken, async (req) =>
-      principalToPb(await uc.validateToken.execute({ accessToken: req.accessToken })),
-    ),
+    validateToken: unary(s.validateToken, async (req) => principalToPb(await uc.validateToken.execute({ accessToken: req.accessToken }))),
     getJwks: unary(s.getJwks, async () => ({ keys: (await uc.getJwks.execute()).map(jwkToPb) })),
     requestOtp: unary(s.requestOtp, async (req, ctx) =>
       uc.requestOtp.execute({ email: req.email, phone: req.phone, purpose: purposeFromPb(req.purpose) }, ctx.request),

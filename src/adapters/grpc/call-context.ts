@@ -47,7 +47,10 @@ export function vouchedByGateway(metadata: Metadata, secret: string | undefined)
 export function clientAddress(peerIp: string, metadata: Metadata, trustedProxies: ReadonlySet<string>, viaGateway = false): string {
   if (!viaGateway && !trustedProxies.has(peerIp)) return peerIp;
   const header = metadata.get("x-forwarded-for").map(String).join(",");
-  const hops = header.split(",").map((h) => h.trim()).filter((h) => isIP(h) !== 0);
+  const hops = header
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => isIP(h) !== 0);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (!trustedProxies.has(hop)) return hop;

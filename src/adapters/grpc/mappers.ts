@@ -1,13 +1,14 @@
 /** Pure conversions between the core's types and the generated protobuf messages. */
-import type { IssuedTokens } from "../../application/sessions/open-session.js";
+
 import type { AuditRecord } from "../../application/ports/audit.js";
 import type { OtpPurpose as CoreOtpPurpose } from "../../application/ports/delivery.js";
 import type { PublicJwk } from "../../application/ports/tokens.js";
+import type { IssuedTokens } from "../../application/sessions/open-session.js";
 import type { Principal } from "../../application/sessions/validate-token.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
-import type { AuditEvent as PbAuditEvent, Jwk, Session as PbSession, TokenPair, User as PbUser } from "../../gen/pb/auth/v1/resources.js";
+import type { Jwk, AuditEvent as PbAuditEvent, Session as PbSession, User as PbUser, TokenPair } from "../../gen/pb/auth/v1/resources.js";
 import type { ListSessionsResponse } from "../../gen/pb/auth/v1/session_service.js";
 
 export function userToPb(user: User): PbUser {

@@ -6,13 +6,13 @@ import type { UseCases } from "../../application/use-cases.js";
 import { AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
 import { SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
 import { UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
-import { authServiceHandlers } from "./auth-service.js";
 import type { InflightCalls } from "../transport/inflight-calls.js";
+import { type BearerRule, bearerRuleOf } from "./access-table.js";
+import { authServiceHandlers } from "./auth-service.js";
 import { reflectionPackageDefinition } from "./descriptors.js";
 import { sessionServiceHandlers } from "./session-service.js";
 import type { Unary } from "./unary.js";
 import { userServiceHandlers } from "./user-service.js";
-import { bearerRuleOf, type BearerRule } from "./access-table.js";
 
 export const SERVICE_NAMES = ["auth.v1.AuthService", "auth.v1.SessionService", "auth.v1.UserService"] as const;
 
@@ -26,9 +26,7 @@ export class HealthReporter {
   readonly implementation: HealthImplementation;
 
   constructor() {
-    this.implementation = new HealthImplementation(
-      Object.fromEntries(["", ...SERVICE_NAMES].map((name) => [name, "NOT_SERVING" as ServingStatus])),
-    );
+    this.implementation = new HealthImplementation(Object.fromEntries(["", ...SERVICE_NAMES].map((name) => [name, "NOT_SERVING" as ServingStatus])));
   }
 
   setAll(status: ServingStatus): void {
@@ -67,9 +65,7 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
 
 export function bindServer(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
   });
 }
 

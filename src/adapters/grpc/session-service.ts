@@ -1,7 +1,7 @@
 import type { UseCases } from "../../application/use-cases.js";
-import { SessionServiceService, type SessionServiceServer } from "../../gen/pb/auth/v1/session_service.js";
-import { requirePrincipal } from "./principal.js";
+import { type SessionServiceServer, SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
 import { listSessionsToPb } from "./mappers.js";
+import { requirePrincipal } from "./principal.js";
 import type { Unary } from "./unary.js";
 
 export function sessionServiceHandlers(uc: UseCases, unary: Unary): SessionServiceServer {

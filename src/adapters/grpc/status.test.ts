@@ -4,9 +4,10 @@ import { describe, expect, it } from "vitest";
 import { DependencyUnavailableError, DomainError, type ErrorReason } from "../../domain/errors.js";
 import { BadRequest, ErrorInfo, RequestInfo, RetryInfo } from "../../gen/pb/google/rpc/error_details.js";
 import { Status } from "../../gen/pb/google/rpc/status.js";
-import { codeOfReason, ERROR_DOMAIN, mapError, type MappedError, statusFor, statusForBareCode } from "./status.js";
+import { codeOfReason, ERROR_DOMAIN, type MappedError, mapError, statusFor, statusForBareCode } from "./status.js";
 
 const REQUEST_ID = "req-0190a1b2-7c3d";
+
 import { ErrorReason as ProtoErrorReason } from "../../gen/pb/auth/v1/errors.js";
 
 const TYPE = "type.googleapis.com/google.rpc.";
@@ -68,9 +69,7 @@ function decode(mapped: MappedError): Decoded {
   const retryInfo = pick("RetryInfo").map((v) => RetryInfo.decode(v));
   const requestInfo = pick("RequestInfo").map((v) => RequestInfo.decode(v));
   const metadataText = JSON.stringify(
-    Object.fromEntries(
-      Object.entries(mapped.serviceError.metadata.getMap()).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString("latin1") : v]),
-    ),
+    Object.fromEntries(Object.entries(mapped.serviceError.metadata.getMap()).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString("latin1") : v])),
   );
   const wireText = [
     status.message,
@@ -164,18 +163,13 @@ describe("mapError — INVALID_ARGUMENT", () => {
     { field: "email", description: "must be a valid email address" },
   ];
 
-  it.each(["VALIDATION_FAILED", "PASSWORD_TOO_WEAK"] as const)(
-    "%s carries exactly one BadRequest with every violation",
-    (reason) => {
-      const decoded = decode(mapError(new DomainError(reason, "bad", { fieldViolations: violations }), REQUEST_ID));
-      expect(decoded.status.code).toBe(Code.INVALID_ARGUMENT);
-      expect(decoded.badRequest).toHaveLength(1);
-      expect(decoded.badRequest[0]?.fieldViolations.map((v) => ({ field: v.field, description: v.description }))).toEqual(
-        violations,
-      );
-      expect(decoded.errorInfo).toHaveLength(1);
-    },
-  );
+  it.each(["VALIDATION_FAILED", "PASSWORD_TOO_WEAK"] as const)("%s carries exactly one BadRequest with every violation", (reason) => {
+    const decoded = decode(mapError(new DomainError(reason, "bad", { fieldViolations: violations }), REQUEST_ID));
+    expect(decoded.status.code).toBe(Code.INVALID_ARGUMENT);
+    expect(decoded.badRequest).toHaveLength(1);
+    expect(decoded.badRequest[0]?.fieldViolations.map((v) => ({ field: v.field, description: v.description }))).toEqual(violations);
+    expect(decoded.errorInfo).toHaveLength(1);
+  });
 
   it("does not attach a BadRequest to codes other than INVALID_ARGUMENT", () => {
     const decoded = decode(
@@ -205,9 +199,7 @@ describe("mapError — RESOURCE_EXHAUSTED and retry hints", () => {
   });
 
   it("passes ErrorInfo metadata through", () => {
-    const decoded = decode(
-      mapError(new DomainError("RATE_LIMITED", "slow down", { retryAfterSeconds: 1, metadata: { limit: "ip" } }), REQUEST_ID),
-    );
+    const decoded = decode(mapError(new DomainError("RATE_LIMITED", "slow down", { retryAfterSeconds: 1, metadata: { limit: "ip" } }), REQUEST_ID));
     expect(decoded.errorInfo[0]?.metadata).toEqual({ limit: "ip" });
   });
 });

@@ -4,7 +4,7 @@
  * becomes INTERNAL with only the request id: never a stack, a SQL fragment or an input echo.
  * The REST gateway's own refusals are built here too, so both faces share one table.
  */
-import { Metadata, status as Code, type ServiceError } from "@grpc/grpc-js";
+import { status as Code, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BrokenCircuitError, IsolatedCircuitError, TaskCancelledError } from "cockatiel";
 import { DependencyUnavailableError, DomainError, type ErrorReason, type FieldViolation } from "../../domain/errors.js";
 import { BadRequest, ErrorInfo, RequestInfo, RetryInfo } from "../../gen/pb/google/rpc/error_details.js";
@@ -16,13 +16,7 @@ export const ERROR_DOMAIN = "auth.v1";
  * Every reason a client can see: the domain's, the transport's (oversized message, deadline,
  * fault) and the REST gateway's own (no route, client went away). All are in errors.proto.
  */
-export type WireReason =
-  | ErrorReason
-  | "MESSAGE_TOO_LARGE"
-  | "DEADLINE_EXCEEDED"
-  | "INTERNAL_ERROR"
-  | "ROUTE_NOT_FOUND"
-  | "CANCELLED";
+export type WireReason = ErrorReason | "MESSAGE_TOO_LARGE" | "DEADLINE_EXCEEDED" | "INTERNAL_ERROR" | "ROUTE_NOT_FOUND" | "CANCELLED";
 export type LogLevel = "info" | "warn" | "error";
 
 const CODES: Record<WireReason, Code> = {
@@ -93,12 +87,7 @@ export function mapError(error: unknown, requestId: string): MappedError {
 }
 
 /** For statuses made outside a handler (deadline, oversized message, the REST gateway's refusals). */
-export function statusFor(
-  reason: WireReason,
-  message: string,
-  requestId: string,
-  extra: { fieldViolations?: readonly FieldViolation[] } = {},
-): MappedError {
+export function statusFor(reason: WireReason, message: string, requestId: string, extra: { fieldViolations?: readonly FieldViolation[] } = {}): MappedError {
   return build(reason, message, requestId, extra);
 }
 

@@ -1,8 +1,8 @@
-import { Metadata, type handleUnaryCall } from "@grpc/grpc-js";
+import { type handleUnaryCall, Metadata } from "@grpc/grpc-js";
 import type { Logger } from "../logging/logger.js";
+import type { InflightCalls } from "../transport/inflight-calls.js";
 import { buildCallContext, type CallContext } from "./call-context.js";
 import { MappedFailure } from "./interceptors/errors.js";
-import type { InflightCalls } from "../transport/inflight-calls.js";
 import type { Interceptor } from "./interceptors/types.js";
 import { mapError } from "./status.js";
 

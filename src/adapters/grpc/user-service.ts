@@ -1,5 +1,5 @@
 import type { UseCases } from "../../application/use-cases.js";
-import { UserServiceService, type UserServiceServer } from "../../gen/pb/auth/v1/user_service.js";
+import { type UserServiceServer, UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
 import { auditEventToPb, userToPb } from "./mappers.js";
 import { requirePrincipal } from "./principal.js";
 import type { Unary } from "./unary.js";

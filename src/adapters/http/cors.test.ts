@@ -25,12 +25,21 @@ describe("CorsPolicy.judge", () => {
   });
 
   it("the service's own public name passes only because it is listed, like any other origin", () => {
-    expect(policy.judge(request({ host: "auth.example.com", origin: "https://auth.example.com" }))).toEqual({ kind: "allowed", origin: "https://auth.example.com" });
-    expect(policy.judge(request({ host: "api.example.com", origin: "https://api.example.com" }))).toEqual({ kind: "refused", origin: "https://api.example.com" });
+    expect(policy.judge(request({ host: "auth.example.com", origin: "https://auth.example.com" }))).toEqual({
+      kind: "allowed",
+      origin: "https://auth.example.com",
+    });
+    expect(policy.judge(request({ host: "api.example.com", origin: "https://api.example.com" }))).toEqual({
+      kind: "refused",
+      origin: "https://api.example.com",
+    });
   });
 
   it("a loopback Host does not vouch for a different Origin", () => {
-    expect(policy.judge(request({ host: "127.0.0.1:8080", origin: "http://evil.example:8080" }))).toEqual({ kind: "refused", origin: "http://evil.example:8080" });
+    expect(policy.judge(request({ host: "127.0.0.1:8080", origin: "http://evil.example:8080" }))).toEqual({
+      kind: "refused",
+      origin: "http://evil.example:8080",
+    });
     expect(policy.judge(request({ host: "127.0.0.1:8080", origin: "http://127.0.0.1:9999" }))).toEqual({ kind: "refused", origin: "http://127.0.0.1:9999" });
   });
 

@@ -19,10 +19,7 @@ export const ALLOWED_REQUEST_HEADERS = ["authorization", "content-type", "x-requ
 export const EXPOSED_RESPONSE_HEADERS = ["x-request-id", "retry-after"];
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export type CorsVerdict =
-  | { kind: "not-cors" }
-  | { kind: "allowed"; origin: string }
-  | { kind: "refused"; origin: string };
+export type CorsVerdict = { kind: "not-cors" } | { kind: "allowed"; origin: string } | { kind: "refused"; origin: string };
 
 export class CorsPolicy {
   private readonly origins: ReadonlySet<string>;

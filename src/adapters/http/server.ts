@@ -17,7 +17,7 @@ import type { Readiness } from "../transport/readiness.js";
 import { requestIdOr } from "../transport/request-id.js";
 import { BodyTooLarge, readBody } from "./body.js";
 import { CorsPolicy, isPreflight } from "./cors.js";
-import { gatewayError, renderGrpcError, type HttpErrorResponse } from "./gateway/errors.js";
+import { gatewayError, type HttpErrorResponse, renderGrpcError } from "./gateway/errors.js";
 import { GrpcForwarder } from "./gateway/grpc-forwarder.js";
 import type { ApiDescriptors } from "./gateway/http-rules.js";
 import { RouteTable } from "./gateway/route-table.js";

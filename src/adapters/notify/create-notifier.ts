@@ -19,7 +19,7 @@ import type { Notifier } from "../../application/ports/delivery.js";
 import type { Clock } from "../../application/ports/time.js";
 import type { Logger } from "../logging/logger.js";
 import { OutboxNotifier } from "./outbox-notifier.js";
-import { resilient, type BreakerState } from "./resilient-notifier.js";
+import { type BreakerState, resilient } from "./resilient-notifier.js";
 import { RoutingNotifier } from "./routing-notifier.js";
 import { SmtpNotifier } from "./smtp-notifier.js";
 import { WebhookSmsNotifier } from "./webhook-sms-notifier.js";

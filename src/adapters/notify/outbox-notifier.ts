@@ -77,7 +77,14 @@ export class OutboxNotifier implements Notifier {
         break;
       case "notice":
         // Field by field: whatever else a caller put on the object stays out of the outbox.
-        message = { channel: notification.channel, to: notification.to, kind: "notice", notice: notification.notice, at: new Date(notification.at), ...delivered };
+        message = {
+          channel: notification.channel,
+          to: notification.to,
+          kind: "notice",
+          notice: notification.notice,
+          at: new Date(notification.at),
+          ...delivered,
+        };
         entry.notice = notification.notice;
         entry.at = notification.at.toISOString();
         break;

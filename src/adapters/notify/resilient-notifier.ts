@@ -25,12 +25,12 @@
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
-  ExponentialBackoff,
-  TaskCancelledError,
-  TimeoutStrategy,
   circuitBreaker,
+  ExponentialBackoff,
   handleWhen,
   retry,
+  TaskCancelledError,
+  TimeoutStrategy,
   timeout,
   wrap,
 } from "cockatiel";

@@ -14,7 +14,7 @@
 import nodemailer, { type NodemailerError, type Transporter } from "nodemailer";
 import type { Notification, Notifier } from "../../application/ports/delivery.js";
 import type { Clock } from "../../application/ports/time.js";
-import { DeliveryError, type CancellableNotifier } from "./resilient-notifier.js";
+import { type CancellableNotifier, DeliveryError } from "./resilient-notifier.js";
 import { render } from "./templates.js";
 
 export interface SmtpNotifierOptions {
@@ -80,7 +80,6 @@ function toDeliveryError(error: NodemailerError): DeliveryError {
   // nodemailer sets `permanent` from the reply class (5xx but 503). Without a reply, a bad
   // envelope or configuration is just as final; every other case (connection refused or
   // reset, timeouts, 4xx) may well work on the next try.
-  const permanent =
-    error.permanent === true || (error.responseCode === undefined && (error.code === "EENVELOPE" || error.code === "ECONFIG"));
+  const permanent = error.permanent === true || (error.responseCode === undefined && (error.code === "EENVELOPE" || error.code === "ECONFIG"));
   return new DeliveryError("smtp", `delivery failed: ${parts.join(" ")}`, { permanent });
 }

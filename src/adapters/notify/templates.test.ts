@@ -33,7 +33,9 @@ describe("render: code", () => {
       for (const part of all(render(code({ purpose }), { productName: "Acme", now: NOW }))) expect(part).toMatch(words[purpose]);
     }
     expect(render(code({ purpose: "verify_contact" }), { productName: "Acme", now: NOW }).text).toContain("to confirm this email address is yours");
-    expect(render(code({ purpose: "verify_contact", channel: "sms" }), { productName: "Acme", now: NOW }).text).toContain("to confirm this phone number is yours");
+    expect(render(code({ purpose: "verify_contact", channel: "sms" }), { productName: "Acme", now: NOW }).text).toContain(
+      "to confirm this phone number is yours",
+    );
   });
 
   it("states the expiry as minutes left and as UTC time", () => {

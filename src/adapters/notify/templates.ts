@@ -180,7 +180,7 @@ export function escapeHtml(value: string): string {
 
 /** The product name goes into a header line and an SMS: no line breaks or control characters. */
 function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes.
   return value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
 }
 

@@ -14,7 +14,7 @@
  */
 import type { Notification, Notifier, OtpPurpose, SecurityNotice } from "../../application/ports/delivery.js";
 import type { Clock } from "../../application/ports/time.js";
-import { DeliveryError, type CancellableNotifier } from "./resilient-notifier.js";
+import { type CancellableNotifier, DeliveryError } from "./resilient-notifier.js";
 import { render } from "./templates.js";
 
 export interface WebhookSmsNotifierOptions {

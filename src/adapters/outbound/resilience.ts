@@ -1,14 +1,14 @@
 import {
   BrokenCircuitError,
   CircuitState,
-  circuitBreaker,
   ConsecutiveBreaker,
+  circuitBreaker,
   handleWhen,
-  TaskCancelledError,
-  timeout,
-  TimeoutStrategy,
-  wrap,
   type IPolicy,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
 } from "cockatiel";
 import type { UnitOfWork } from "../../application/ports/unit-of-work.js";
 import { DependencyUnavailableError } from "../../domain/errors.js";

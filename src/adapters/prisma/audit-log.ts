@@ -28,10 +28,7 @@ export class PrismaAuditLog implements AuditLog {
     );
   }
 
-  async listForUser(
-    userId: string,
-    options: { limit: number; before?: { createdAt: Date; id: string } },
-  ): Promise<AuditRecord[]> {
+  async listForUser(userId: string, options: { limit: number; before?: { createdAt: Date; id: string } }): Promise<AuditRecord[]> {
     const { limit, before } = options;
     // Keyset pagination on (createdAt, id): stable while new events arrive, unlike OFFSET,
     // and `id` orders events of the same millisecond. The cursor row itself is excluded.

@@ -2,13 +2,14 @@
 // side, but its types are wider than the domain's (a list column may be null, Json may be any
 // JSON, Bytes is Prisma's own Uint8Array flavour), so each mapper narrows explicitly instead
 // of casting.
-import type { AuditEventType } from "../../domain/audit.js";
-import type { RefreshTokenRecord, Session } from "../../domain/session.js";
-import type { User } from "../../domain/user.js";
+
 import type { AuditRecord } from "../../application/ports/audit.js";
 import type { OtpCodeRecord } from "../../application/ports/codes.js";
 import type { Channel, OtpPurpose } from "../../application/ports/delivery.js";
 import type { StoredSigningKey } from "../../application/ports/signing-keys.js";
+import type { AuditEventType } from "../../domain/audit.js";
+import type { RefreshTokenRecord, Session } from "../../domain/session.js";
+import type { User } from "../../domain/user.js";
 import type {
   AuditEvent as AuditEventRow,
   OtpCode as OtpCodeRow,

@@ -113,7 +113,10 @@ function matchesChecksum(script: string, checksum: string): boolean {
 async function readMigrations(dir: string): Promise<MigrationFile[]> {
   if (!existsSync(dir)) throw new Error(`migrations folder not found: ${dir}`);
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const files: MigrationFile[] = [];
   for (const name of names) {
     const file = path.join(dir, name, "migration.sql");
@@ -168,9 +171,7 @@ export async function applyMigrations(
   try {
     await exec.exec(CREATE_MIGRATIONS_TABLE);
     // Read under the lock: another process may have just finished migrating.
-    const rows = await exec.query<MigrationRow>(
-      "SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at",
-    );
+    const rows = await exec.query<MigrationRow>("SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations ORDER BY started_at");
 
     const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
     if (failed) {
@@ -219,10 +220,7 @@ async function applyOne(exec: MigrationExecutor, file: MigrationFile): Promise<v
     );
     await exec.exec(file.script);
     // clock_timestamp(), not now(): now() is frozen at the start of the transaction.
-    await exec.query(
-      "UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1",
-      [id],
-    );
+    await exec.query("UPDATE _prisma_migrations SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1", [id]);
     await exec.exec("COMMIT");
   } catch (err) {
     await exec.exec("ROLLBACK").catch(() => {});

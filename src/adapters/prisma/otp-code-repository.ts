@@ -16,16 +16,12 @@ export class PrismaOtpCodeRepository implements OtpCodeRepository {
   }
 
   async latestSentTo(destination: string): Promise<OtpCodeRecord | null> {
-    const row = await withPrismaErrors(() =>
-      this.db.otpCode.findFirst({ where: { destination }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
-    );
+    const row = await withPrismaErrors(() => this.db.otpCode.findFirst({ where: { destination }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }));
     return row ? toOtpCode(row) : null;
   }
 
   async latestFor(destination: string, purpose: OtpPurpose): Promise<OtpCodeRecord | null> {
-    const row = await withPrismaErrors(() =>
-      this.db.otpCode.findFirst({ where: { destination, purpose }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
-    );
+    const row = await withPrismaErrors(() => this.db.otpCode.findFirst({ where: { destination, purpose }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }));
     return row ? toOtpCode(row) : null;
   }
 
@@ -47,9 +43,7 @@ export class PrismaOtpCodeRepository implements OtpCodeRepository {
   }
 
   async consume(id: string, now: Date): Promise<boolean> {
-    const { count } = await withPrismaErrors(() =>
-      this.db.otpCode.updateMany({ where: { id, consumedAt: null }, data: { consumedAt: now } }),
-    );
+    const { count } = await withPrismaErrors(() => this.db.otpCode.updateMany({ where: { id, consumedAt: null }, data: { consumedAt: now } }));
     return count === 1;
   }
 }

@@ -14,14 +14,11 @@ export class PrismaRecoveryCodeRepository implements RecoveryCodeRepository {
 
   async use(userId: string, codeHash: string, now: Date): Promise<boolean> {
     // Conditional on used_at IS NULL: a recovery code works exactly once, even under a race.
-    const { count } = await withPrismaErrors(() =>
-      this.db.recoveryCode.updateMany({ where: { userId, codeHash, usedAt: null }, data: { usedAt: now } }),
-    );
+    const { count } = await withPrismaErrors(() => this.db.recoveryCode.updateMany({ where: { userId, codeHash, usedAt: null }, data: { usedAt: now } }));
     return count === 1;
   }
 
   async deleteAll(userId: string): Promise<void> {
     await withPrismaErrors(() => this.db.recoveryCode.deleteMany({ where: { userId } }));
   }
-
 }

@@ -1,7 +1,8 @@
 // RefreshTokenRepository over Prisma. Only the SHA-256 of a refresh token is stored; the raw
 // token never reaches this layer.
-import type { RefreshTokenRecord } from "../../domain/session.js";
+
 import type { NewRefreshToken, RefreshTokenRepository } from "../../application/ports/sessions.js";
+import type { RefreshTokenRecord } from "../../domain/session.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { copyBytes, toRefreshToken } from "./mappers.js";

@@ -2,8 +2,9 @@
 // database (`... AND revoked_at IS NULL`), never read-then-write in JavaScript, so concurrent
 // revocations (logout racing "sign out everywhere", two instances) each report only the
 // sessions they actually revoked and a revocation is never overwritten.
-import type { RevokeReason, Session } from "../../domain/session.js";
+
 import type { NewSession, SessionRepository } from "../../application/ports/sessions.js";
+import type { RevokeReason, Session } from "../../domain/session.js";
 import { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toSession } from "./mappers.js";
@@ -50,9 +51,7 @@ export class PrismaSessionRepository implements SessionRepository {
           userId,
           revokedAt: null,
           expiresAt: { gt: now },
-          ...(before
-            ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] }
-            : {}),
+          ...(before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {}),
         },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: Math.max(0, Math.trunc(page.limit)),
@@ -78,8 +77,9 @@ export class PrismaSessionRepository implements SessionRepository {
     // the other revocation won. `now` is passed as a Date like Prisma's own queries pass it,
     // so the stored instant reads back identically through the ORM.
     const except = exceptId === undefined ? Prisma.empty : Prisma.sql`AND id <> ${exceptId}::uuid`;
-    const rows = await withPrismaErrors(() =>
-      this.db.$queryRaw<{ id: string }[]>`
+    const rows = await withPrismaErrors(
+      () =>
+        this.db.$queryRaw<{ id: string }[]>`
         UPDATE sessions
            SET revoked_at = ${now}, revoked_reason = ${reason}
          WHERE user_id = ${userId}::uuid AND revoked_at IS NULL ${except}

@@ -11,9 +11,7 @@ export class PrismaSigningKeyRepository implements SigningKeyRepository {
 
   async list(): Promise<StoredSigningKey[]> {
     // Oldest first, so the key ring sees keys in the order they were activated.
-    const rows = await withPrismaErrors(() =>
-      this.db.signingKey.findMany({ orderBy: [{ activatesAt: "asc" }, { createdAt: "asc" }, { kid: "asc" }] }),
-    );
+    const rows = await withPrismaErrors(() => this.db.signingKey.findMany({ orderBy: [{ activatesAt: "asc" }, { createdAt: "asc" }, { kid: "asc" }] }));
     return rows.map(toSigningKey);
   }
 
@@ -35,9 +33,7 @@ export class PrismaSigningKeyRepository implements SigningKeyRepository {
   }
 
   async retire(kid: string, retiresAt: Date, expiresAt: Date): Promise<void> {
-    const { count } = await withPrismaErrors(() =>
-      this.db.signingKey.updateMany({ where: { kid }, data: { retiresAt, expiresAt } }),
-    );
+    const { count } = await withPrismaErrors(() => this.db.signingKey.updateMany({ where: { kid }, data: { retiresAt, expiresAt } }));
     // Retiring a key that is not stored means the caller's key ring and the database
     // disagree: a bug to surface, not something to ignore.
     if (count === 0) throw new Error(`Signing key ${kid} does not exist`);

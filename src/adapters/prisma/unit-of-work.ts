@@ -9,9 +9,9 @@ import type { Repositories, UnitOfWork } from "../../application/ports/unit-of-w
 import type { Prisma, PrismaClient } from "../../gen/prisma/client.js";
 import { buildRepositories, type RepositoryKey } from "../outbound/repositories.js";
 import { PrismaAuditLog } from "./audit-log.js";
+import { translatePrismaError } from "./errors.js";
 import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
 import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
-import { translatePrismaError } from "./errors.js";
 import { PrismaRefreshTokenRepository } from "./refresh-token-repository.js";
 import { PrismaSessionRepository } from "./session-repository.js";
 import { PrismaUserRepository } from "./user-repository.js";
@@ -45,7 +45,9 @@ const RootRepositories = class {
   constructor(client: Prisma.TransactionClient) {
     Object.assign(this, createPrismaRepositories(client));
   }
-} as new (client: Prisma.TransactionClient) => Readonly<Repositories>;
+} as new (
+  client: Prisma.TransactionClient,
+) => Readonly<Repositories>;
 
 export class PrismaUnitOfWork extends RootRepositories implements UnitOfWork {
   constructor(

@@ -2,9 +2,10 @@
 // unique indexes alone: the repository never reads before it writes, so two concurrent
 // registrations cannot both pass a check; the loser gets P2002, which errors.ts turns into
 // USER_ALREADY_EXISTS naming the field.
+
+import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../../application/ports/users.js";
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../../application/ports/users.js";
 import type { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toUser } from "./mappers.js";
@@ -42,8 +43,7 @@ export class PrismaUserRepository implements UserRepository {
   async findByIdentifier(kind: IdentifierKind, value: string): Promise<User | null> {
     // Each kind has its own unique index; usernames are matched on the normalized form so
     // "Alice" and "alice" are one account.
-    const where: Prisma.UserWhereUniqueInput =
-      kind === "username" ? { usernameNormalized: value } : kind === "email" ? { email: value } : { phone: value };
+    const where: Prisma.UserWhereUniqueInput = kind === "username" ? { usernameNormalized: value } : kind === "email" ? { email: value } : { phone: value };
     const row = await withPrismaErrors(() => this.db.user.findUnique({ where }));
     return row === null ? null : toUser(row);
   }

@@ -17,7 +17,11 @@ export interface DependencyPings {
 
 /** One probe of every dependency, each bounded by `timeoutMs`: a hung pool reads as "not answering". */
 export function probeDependencies(pings: DependencyPings, timeoutMs = 1000): () => Promise<Readiness> {
-  const answers = (ping: () => Promise<unknown>) => withTimeout(ping(), timeoutMs).then(() => true, () => false);
+  const answers = (ping: () => Promise<unknown>) =>
+    withTimeout(ping(), timeoutMs).then(
+      () => true,
+      () => false,
+    );
   return async () => {
     const redisPing = pings.redis;
     const [database, redis] = await Promise.all([answers(pings.database), redisPing ? answers(redisPing) : Promise.resolve(true)]);

@@ -1,38 +1,23 @@
 import { DomainError, Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
+import type { Principal } from "../sessions/validate-token.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, checkCurrentPassword, contactsOf, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
-import { loadActiveUser } from "../shared/load-active-user.js";
-import type { RequestContext } from "../ports/time.js";
-import { sendNotice } from "../shared/security-notices.js";
-import type { Principal } from "../sessions/validate-token.js";
 import { checkPasswordInput } from "../shared/field-rules.js";
+import { loadActiveUser } from "../shared/load-active-user.js";
+import { sendNotice } from "../shared/security-notices.js";
 
 export class ChangePassword {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      | "uow"
-      | "clock"
-      | "ids"
-      | "hasher"
-      | "passwordPolicy"
-      | "revoker"
-      | "settings"
-      | "loginFailures"
-      | "failureAudits"
-      | "notices"
-      | "notifier"
-      | "report"
+      "uow" | "clock" | "ids" | "hasher" | "passwordPolicy" | "revoker" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
     >,
   ) {}
 
   /** Returns how many other sessions were revoked. */
-  async execute(
-    input: { currentPassword: string; newPassword: string },
-    principal: Principal,
-    ctx: RequestContext,
-  ): Promise<number> {
+  async execute(input: { currentPassword: string; newPassword: string }, principal: Principal, ctx: RequestContext): Promise<number> {
     const violations = new Violations();
     if (input.currentPassword === "") violations.add("current_password", "is required");
     checkPasswordInput(input.currentPassword, "current_password", this.deps.settings, violations);

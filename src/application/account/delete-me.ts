@@ -1,8 +1,8 @@
+import type { RequestContext } from "../ports/time.js";
+import type { Principal } from "../sessions/validate-token.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
-import type { RequestContext } from "../ports/time.js";
-import type { Principal } from "../sessions/validate-token.js";
 
 /**
  * Soft delete. The row stays, and with it the username, email and phone: they remain taken,

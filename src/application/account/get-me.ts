@@ -1,7 +1,7 @@
 import type { User } from "../../domain/user.js";
+import type { Principal } from "../sessions/validate-token.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
-import type { Principal } from "../sessions/validate-token.js";
 
 export class GetMe {
   constructor(private readonly deps: Pick<CoreDeps, "uow">) {}

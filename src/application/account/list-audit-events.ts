@@ -1,7 +1,7 @@
-import type { CoreDeps } from "../shared/deps.js";
-import { fetchPage, readPageRequest } from "../shared/page-token.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { Principal } from "../sessions/validate-token.js";
+import type { CoreDeps } from "../shared/deps.js";
+import { fetchPage, readPageRequest } from "../shared/page-token.js";
 
 const PAGE_SIZES = { defaultSize: 20, maxSize: 100 };
 

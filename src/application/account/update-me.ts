@@ -1,15 +1,15 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { isSafeText, normalizeContacts, normalizeUsername } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import { auditTrail } from "../shared/audited-write.js";
-import { contactsOf } from "../shared/credential-attempts.js";
-import { sendNotice } from "../shared/security-notices.js";
-import type { CoreDeps } from "../shared/deps.js";
-import { loadActiveUser } from "../shared/load-active-user.js";
-import { sendVerificationCodes } from "../shared/one-time-codes.js";
 import type { RequestContext } from "../ports/time.js";
 import type { UserPatch } from "../ports/users.js";
 import type { Principal } from "../sessions/validate-token.js";
+import { auditTrail } from "../shared/audited-write.js";
+import { contactsOf } from "../shared/credential-attempts.js";
+import type { CoreDeps } from "../shared/deps.js";
+import { loadActiveUser } from "../shared/load-active-user.js";
+import { sendVerificationCodes } from "../shared/one-time-codes.js";
+import { sendNotice } from "../shared/security-notices.js";
 
 export interface UpdateMeInput {
   fullName: string;
@@ -30,9 +30,7 @@ const PATHS: ReadonlyMap<string, "full_name" | "username" | "email" | "phone"> =
 ]);
 
 export class UpdateMe {
-  constructor(
-    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings" | "report">,
-  ) {}
+  constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings" | "report">) {}
 
   async execute(input: UpdateMeInput, principal: Principal, ctx: RequestContext): Promise<User> {
     const violations = new Violations();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flushBackground, testCtx as ctx } from "../../../test/support/fakes.js";
+import { testCtx as ctx, flushBackground } from "../../../test/support/fakes.js";
 import { rejection, seedUser, unitDeps } from "../../../test/support/use-case-deps.js";
 import type { OtpPurpose } from "../ports/delivery.js";
 import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
@@ -61,7 +61,12 @@ describe("RequestOtp", () => {
     expect(deps.notifier.sent.slice(1).every((n) => !("code" in n))).toBe(true);
     // The send is recorded the same way (so the resend limit holds), owned by nobody.
     const rows = (await uow.rows()).otpCodes;
-    expect(rows.filter((c) => c.userId === null).map((c) => c.destination).sort()).toEqual(["+4915199999999", "bob@example.com", "ghost@example.com"]);
+    expect(
+      rows
+        .filter((c) => c.userId === null)
+        .map((c) => c.destination)
+        .sort(),
+    ).toEqual(["+4915199999999", "bob@example.com", "ghost@example.com"]);
   });
 
   it("'no account' notices to one address are capped per day", async () => {

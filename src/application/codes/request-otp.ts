@@ -1,14 +1,12 @@
 import { Violations } from "../../domain/errors.js";
+import type { OtpPurpose } from "../ports/delivery.js";
+import type { RequestContext } from "../ports/time.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { accountFor, contactFrom, sendCode } from "../shared/one-time-codes.js";
-import type { OtpPurpose } from "../ports/delivery.js";
-import type { RequestContext } from "../ports/time.js";
 
 export class RequestOtp {
-  constructor(
-    private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings" | "ipAttempts">,
-  ) {}
+  constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "notifier" | "notices" | "codeHasher" | "settings" | "ipAttempts">) {}
 
   async execute(
     input: { email?: string | undefined; phone?: string | undefined; purpose: OtpPurpose | null },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flushBackground, testCtx as ctx } from "../../../test/support/fakes.js";
+import { testCtx as ctx, flushBackground } from "../../../test/support/fakes.js";
 import {
   afterNextCall,
   lastCodeTo,
@@ -59,21 +59,22 @@ describe("ResetPassword", () => {
     expect(deps.ipAttempts.keys).toEqual([]);
   });
 
-  it.each([["weak", "short"], ["the username", "ada_lovelace"], ["strong", NEW_PASSWORD]])(
-    "a wrong code answers OTP_INVALID whatever new_password is (%s), and hashes nothing",
-    async (_what, newPassword) => {
-      const { uow, deps, codeFor, reset } = setup();
-      const user = await seedUser(deps, { username: "ada_lovelace", email: EMAIL });
-      const code = await codeFor();
-      const e = await rejection(reset.execute({ email: EMAIL, code: other(code), newPassword }, ctx));
-      expect(e.reason).toBe("OTP_INVALID");
-      expect(e.fieldViolations).toEqual([]);
-      expect(deps.hasher.calls).toEqual([]);
-      const rows = await uow.rows();
-      expect(rows.users[0]?.passwordHash).toBe(user.passwordHash);
-      expect(rows.auditEvents.map((a) => [a.type, a.metadata])).toEqual([["otp.failed", { purpose: "reset_password" }]]);
-    },
-  );
+  it.each([
+    ["weak", "short"],
+    ["the username", "ada_lovelace"],
+    ["strong", NEW_PASSWORD],
+  ])("a wrong code answers OTP_INVALID whatever new_password is (%s), and hashes nothing", async (_what, newPassword) => {
+    const { uow, deps, codeFor, reset } = setup();
+    const user = await seedUser(deps, { username: "ada_lovelace", email: EMAIL });
+    const code = await codeFor();
+    const e = await rejection(reset.execute({ email: EMAIL, code: other(code), newPassword }, ctx));
+    expect(e.reason).toBe("OTP_INVALID");
+    expect(e.fieldViolations).toEqual([]);
+    expect(deps.hasher.calls).toEqual([]);
+    const rows = await uow.rows();
+    expect(rows.users[0]?.passwordHash).toBe(user.passwordHash);
+    expect(rows.auditEvents.map((a) => [a.type, a.metadata])).toEqual([["otp.failed", { purpose: "reset_password" }]]);
+  });
 
   it("the policy is checked after the code, and a weak choice does not use the code up", async () => {
     const { uow, deps, codeFor, reset } = setup();

@@ -1,11 +1,11 @@
 import { Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
+import type { UserPatch } from "../ports/users.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import { contactsOf, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { checkCode, checkCodeFormat, contactFrom, markVerified, otpInvalid, stillHolds, useCode } from "../shared/one-time-codes.js";
-import type { RequestContext } from "../ports/time.js";
-import type { UserPatch } from "../ports/users.js";
 import { sendNotice } from "../shared/security-notices.js";
 
 /**
@@ -34,10 +34,7 @@ export class ResetPassword {
     >,
   ) {}
 
-  async execute(
-    input: { email?: string | undefined; phone?: string | undefined; code: string; newPassword: string },
-    ctx: RequestContext,
-  ): Promise<void> {
+  async execute(input: { email?: string | undefined; phone?: string | undefined; code: string; newPassword: string }, ctx: RequestContext): Promise<void> {
     const violations = new Violations();
     const contact = contactFrom(input, violations);
     checkCodeFormat(input.code, "code", violations);

@@ -1,10 +1,10 @@
 import { DomainError, Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
 import { auditTrail } from "../shared/audited-write.js";
 import { credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { checkCode, checkCodeFormat, contactFrom, markVerified, stillHolds, useCode } from "../shared/one-time-codes.js";
-import type { RequestContext } from "../ports/time.js";
 
 /**
  * Proves a contact with a VERIFY_CONTACT code (sent at Register and UpdateMe to the account's

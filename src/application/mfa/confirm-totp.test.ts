@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flushBackground, principalFor, testCtx as ctx } from "../../../test/support/fakes.js";
+import { testCtx as ctx, flushBackground, principalFor } from "../../../test/support/fakes.js";
 import { afterNextCall, noticesSent, rejection, seedTotp, seedUser, unitDeps } from "../../../test/support/use-case-deps.js";
 import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
 import { ConfirmTotp } from "./confirm-totp.js";
@@ -60,7 +60,7 @@ describe("ConfirmTotp", () => {
   });
 
   it("a wrong code is audited mfa.failed and counted; past the limit even the right code is refused", async () => {
-    const { uow, deps, user, code, principal, confirm } = await setup();
+    const { uow, user, code, principal, confirm } = await setup();
     for (let i = 0; i < 5; i++) expect((await rejection(confirm.execute({ code: other(code()) }, principal, ctx))).reason).toBe("MFA_INVALID");
     const rows = await uow.rows();
     expect(rows.auditEvents.filter((a) => a.type === "mfa.failed").map((a) => [a.userId, a.sessionId])).toEqual(

@@ -1,13 +1,13 @@
 import { DomainError, Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
+import type { Principal } from "../sessions/validate-token.js";
 import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, contactsOf, credentialFailed, credentialSucceeded } from "../shared/credential-attempts.js";
-import { sendNotice } from "../shared/security-notices.js";
 import type { CoreDeps } from "../shared/deps.js";
-import { loadActiveUser } from "../shared/load-active-user.js";
-import type { RequestContext } from "../ports/time.js";
-import { recoveryContext, totpSecretContext } from "../shared/second-factor.js";
-import type { Principal } from "../sessions/validate-token.js";
 import { SIX_DIGIT_CODE } from "../shared/field-rules.js";
+import { loadActiveUser } from "../shared/load-active-user.js";
+import { recoveryContext, totpSecretContext } from "../shared/second-factor.js";
+import { sendNotice } from "../shared/security-notices.js";
 
 const RECOVERY_CODES = 10;
 /** No look-alikes (0/o, 1/l/i): codes are typed from paper. 31 symbols, 10 per code ≈ 49 bits. */
@@ -18,19 +18,7 @@ export class ConfirmTotp {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      | "uow"
-      | "clock"
-      | "ids"
-      | "random"
-      | "totp"
-      | "sealer"
-      | "codeHasher"
-      | "settings"
-      | "loginFailures"
-      | "failureAudits"
-      | "notices"
-      | "notifier"
-      | "report"
+      "uow" | "clock" | "ids" | "random" | "totp" | "sealer" | "codeHasher" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
     >,
   ) {}
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flushBackground, principalFor, testCtx as ctx } from "../../../test/support/fakes.js";
+import { testCtx as ctx, flushBackground, principalFor } from "../../../test/support/fakes.js";
 import { noticesSent, PASSWORD, rejection, seedRecoveryCodes, seedTotp, seedUser, unitDeps } from "../../../test/support/use-case-deps.js";
 import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
 import { DisableTotp } from "./disable-totp.js";

@@ -1,13 +1,13 @@
 import { DomainError, Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
+import type { Principal } from "../sessions/validate-token.js";
 import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, checkCurrentPassword, contactsOf, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
-import type { RequestContext } from "../ports/time.js";
 import { checkSecondFactor } from "../shared/second-factor.js";
 import { sendNotice } from "../shared/security-notices.js";
-import type { Principal } from "../sessions/validate-token.js";
-import { checkPasswordInput } from "../shared/field-rules.js";
 
 /**
  * Turns the second factor off, proven by a current code (or recovery code) or the password,
@@ -17,19 +17,7 @@ export class DisableTotp {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      | "uow"
-      | "clock"
-      | "ids"
-      | "totp"
-      | "sealer"
-      | "codeHasher"
-      | "hasher"
-      | "settings"
-      | "loginFailures"
-      | "failureAudits"
-      | "notices"
-      | "notifier"
-      | "report"
+      "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "hasher" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
     >,
   ) {}
 

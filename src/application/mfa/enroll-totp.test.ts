@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { principalFor, testCtx as ctx } from "../../../test/support/fakes.js";
+import { testCtx as ctx, principalFor } from "../../../test/support/fakes.js";
 import { rejection, seedTotp, seedUser, unitDeps } from "../../../test/support/use-case-deps.js";
 import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
 import { EnrollTotp } from "./enroll-totp.js";

@@ -1,10 +1,10 @@
 import { DomainError } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
+import type { Principal } from "../sessions/validate-token.js";
 import { auditTrail } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
-import type { RequestContext } from "../ports/time.js";
 import { totpSecretContext } from "../shared/second-factor.js";
-import type { Principal } from "../sessions/validate-token.js";
 
 /** Starts enrolment: a new secret, sealed at rest; the factor is off until ConfirmTotp. */
 export class EnrollTotp {

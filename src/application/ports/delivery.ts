@@ -21,14 +21,7 @@ export interface CodeNotification {
   expiresAt: Date;
 }
 
-export type SecurityNotice =
-  | "account_locked"
-  | "email_changed"
-  | "phone_changed"
-  | "password_changed"
-  | "mfa_enabled"
-  | "mfa_disabled"
-  | "account_claimed";
+export type SecurityNotice = "account_locked" | "email_changed" | "phone_changed" | "password_changed" | "mfa_enabled" | "mfa_disabled" | "account_claimed";
 
 export interface SecurityNotification {
   channel: Channel;

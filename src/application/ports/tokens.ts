@@ -20,9 +20,7 @@ export interface VerifiedAccessToken extends AccessTokenClaims {
 }
 
 /** An access token that does not verify is an expected outcome, not an exception. */
-export type AccessTokenVerification =
-  | { ok: true; token: VerifiedAccessToken }
-  | { ok: false; reason: "TOKEN_EXPIRED" | "TOKEN_INVALID" };
+export type AccessTokenVerification = { ok: true; token: VerifiedAccessToken } | { ok: false; reason: "TOKEN_EXPIRED" | "TOKEN_INVALID" };
 
 export interface PublicJwk {
   kty: string;

@@ -1,5 +1,5 @@
-import type { CoreDeps } from "../shared/deps.js";
 import type { PublicJwk } from "../ports/tokens.js";
+import type { CoreDeps } from "../shared/deps.js";
 
 export class GetJwks {
   constructor(private readonly deps: Pick<CoreDeps, "tokens">) {}

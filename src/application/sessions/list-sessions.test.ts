@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../domain/errors.js";
 import type { Session } from "../../domain/session.js";
-import { ListSessions } from "./list-sessions.js";
 import type { SessionRepository } from "../ports/sessions.js";
 import type { Clock } from "../ports/time.js";
 import type { UnitOfWork } from "../ports/unit-of-work.js";
+import { ListSessions } from "./list-sessions.js";
 import type { Principal } from "./validate-token.js";
 
 const NOW = new Date("2026-01-15T12:00:00.000Z");

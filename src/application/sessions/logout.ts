@@ -1,7 +1,7 @@
 import { DomainError } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
-import type { RequestContext } from "../ports/time.js";
 import { hashRefreshToken, looksLikeRefreshToken } from "./refresh-token-codec.js";
 import type { Principal } from "./validate-token.js";
 

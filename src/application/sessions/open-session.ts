@@ -2,9 +2,9 @@ import type { Violations } from "../../domain/errors.js";
 import { isSafeText } from "../../domain/identifiers.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
-import type { CoreDeps } from "../shared/deps.js";
 import type { RequestContext } from "../ports/time.js";
 import type { Repositories } from "../ports/unit-of-work.js";
+import type { CoreDeps } from "../shared/deps.js";
 import { hashRefreshToken, newRefreshToken } from "./refresh-token-codec.js";
 
 export interface IssuedTokens {
@@ -67,15 +67,8 @@ export function refreshExpiry(deps: Pick<CoreDeps, "settings">, session: Session
 }
 
 /** Signs an access token for the session; it never outlives the session either. */
-export async function signAccessToken(
-  deps: Pick<CoreDeps, "tokens">,
-  user: User,
-  session: Session,
-): Promise<{ token: string; expiresAt: Date }> {
-  const issued = await deps.tokens.issue(
-    { userId: user.id, username: user.username, sessionId: session.id, roles: user.roles, scopes: [] },
-    session.expiresAt,
-  );
+export async function signAccessToken(deps: Pick<CoreDeps, "tokens">, user: User, session: Session): Promise<{ token: string; expiresAt: Date }> {
+  const issued = await deps.tokens.issue({ userId: user.id, username: user.username, sessionId: session.id, roles: user.roles, scopes: [] }, session.expiresAt);
   return { token: issued.token, expiresAt: issued.expiresAt };
 }
 

@@ -1,12 +1,12 @@
 import { DomainError, Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
 import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, checkCurrentPassword, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 import { loadActiveUser } from "../shared/load-active-user.js";
-import type { RequestContext } from "../ports/time.js";
 import { checkSecondFactor } from "../shared/second-factor.js";
 import type { Principal } from "./validate-token.js";
-import { checkPasswordInput } from "../shared/field-rules.js";
 
 /**
  * Proves the caller again (the password, or a second-factor code) and marks the session as
@@ -17,19 +17,7 @@ export class Reauthenticate {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      | "uow"
-      | "clock"
-      | "ids"
-      | "hasher"
-      | "totp"
-      | "sealer"
-      | "codeHasher"
-      | "settings"
-      | "loginFailures"
-      | "failureAudits"
-      | "notices"
-      | "notifier"
-      | "report"
+      "uow" | "clock" | "ids" | "hasher" | "totp" | "sealer" | "codeHasher" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
     >,
   ) {}
 

@@ -2,13 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { cryptoRandom } from "../../adapters/crypto/system.js";
 import type { Random } from "../ports/time.js";
-import {
-  hashRefreshToken,
-  looksLikeRefreshToken,
-  newRefreshToken,
-  openSuccessor,
-  sealSuccessor,
-} from "./refresh-token-codec.js";
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from "./refresh-token-codec.js";
 
 /** Deterministic bytes: a counter, so two calls never repeat. Records the lengths asked for. */
 function countingRandom(): Random & { asked: number[] } {

@@ -15,10 +15,7 @@ export class RequireFreshAuthentication {
     const session = await this.deps.uow.sessions.findById(principal.sessionId);
     const age = session ? this.deps.clock.now().getTime() - session.authenticatedAt.getTime() : Infinity;
     if (age > this.deps.settings.reauthMaxAgeSeconds * 1000) {
-      throw new DomainError(
-        "REAUTHENTICATION_REQUIRED",
-        "This change needs a recent sign-in: call Reauthenticate with your password or second factor first",
-      );
+      throw new DomainError("REAUTHENTICATION_REQUIRED", "This change needs a recent sign-in: call Reauthenticate with your password or second factor first");
     }
   }
 }

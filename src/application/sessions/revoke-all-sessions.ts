@@ -1,6 +1,6 @@
+import type { RequestContext } from "../ports/time.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
-import type { RequestContext } from "../ports/time.js";
 import type { Principal } from "./validate-token.js";
 
 export class RevokeAllSessions {

@@ -1,9 +1,9 @@
 import { DomainError, Violations } from "../../domain/errors.js";
+import type { RequestContext } from "../ports/time.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
-import type { RequestContext } from "../ports/time.js";
-import type { Principal } from "./validate-token.js";
 import { isUuid } from "../shared/field-rules.js";
+import type { Principal } from "./validate-token.js";
 
 export class RevokeSession {
   constructor(private readonly deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "revoker">) {}

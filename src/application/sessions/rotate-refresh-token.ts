@@ -1,18 +1,12 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { isSessionLive, type RefreshTokenRecord, type Session } from "../../domain/session.js";
 import { canSignIn } from "../../domain/user.js";
+import type { RequestContext } from "../ports/time.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
-import { refreshExpiry, signAccessToken, type IssuedTokens } from "./open-session.js";
 import { countIpAttempt } from "../shared/limits.js";
-import type { RequestContext } from "../ports/time.js";
-import {
-  hashRefreshToken,
-  looksLikeRefreshToken,
-  newRefreshToken,
-  openSuccessor,
-  sealSuccessor,
-} from "./refresh-token-codec.js";
+import { type IssuedTokens, refreshExpiry, signAccessToken } from "./open-session.js";
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from "./refresh-token-codec.js";
 
 type Deps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "tokens" | "ipAttempts" | "revoker" | "settings">;
 
@@ -46,12 +40,7 @@ export class RotateRefreshToken {
     const successorId = this.deps.ids.newId();
     const successorExpiresAt = refreshExpiry(this.deps, session, now);
     const won = await this.deps.uow.transaction(async (tx) => {
-      const rotated = await tx.refreshTokens.markRotated(
-        record.id,
-        now,
-        successorId,
-        sealSuccessor(raw, successor, this.deps.random),
-      );
+      const rotated = await tx.refreshTokens.markRotated(record.id, now, successorId, sealSuccessor(raw, successor, this.deps.random));
       if (!rotated) return false;
       await tx.refreshTokens.insert({
         id: successorId,
@@ -92,12 +81,7 @@ export class RotateRefreshToken {
   }
 
   /** The presented token was already rotated: a retry inside the grace window, or reuse. */
-  private async replayed(
-    raw: string,
-    record: RefreshTokenRecord,
-    session: Session,
-    ctx: RequestContext,
-  ): Promise<IssuedTokens> {
+  private async replayed(raw: string, record: RefreshTokenRecord, session: Session, ctx: RequestContext): Promise<IssuedTokens> {
     const now = this.deps.clock.now();
     const graceMs = this.deps.settings.refreshReuseGraceSeconds * 1000;
     const rotatedAt = record.rotatedAt?.getTime() ?? 0;

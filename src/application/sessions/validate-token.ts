@@ -1,6 +1,6 @@
 import { DomainError, Violations } from "../../domain/errors.js";
-import type { CoreDeps } from "../shared/deps.js";
 import type { VerifiedAccessToken } from "../ports/tokens.js";
+import type { CoreDeps } from "../shared/deps.js";
 
 /** The authenticated caller, as every bearer-protected use case sees it. */
 export type Principal = VerifiedAccessToken;
@@ -23,10 +23,7 @@ export class ValidateToken {
 
     const verified = await this.deps.tokens.verify(token);
     if (!verified.ok) {
-      throw new DomainError(
-        verified.reason,
-        verified.reason === "TOKEN_EXPIRED" ? "The access token has expired" : "The access token is invalid",
-      );
+      throw new DomainError(verified.reason, verified.reason === "TOKEN_EXPIRED" ? "The access token has expired" : "The access token is invalid");
     }
     // Fails closed: isLive throws (UNAVAILABLE) when it cannot tell.
     if (!(await this.deps.sessionStatus.isLive(verified.token.sessionId))) {

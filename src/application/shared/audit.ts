@@ -3,11 +3,7 @@ import type { AuditRecord } from "../ports/audit.js";
 import type { Clock, IdGenerator, RequestContext } from "../ports/time.js";
 
 /** Builds the stored form of an audit event; the caller writes it in its own transaction. */
-export function auditRecord(
-  deps: { clock: Clock; ids: IdGenerator },
-  ctx: RequestContext,
-  event: AuditEventInput,
-): AuditRecord {
+export function auditRecord(deps: { clock: Clock; ids: IdGenerator }, ctx: RequestContext, event: AuditEventInput): AuditRecord {
   return {
     id: deps.ids.newId(),
     userId: event.userId,

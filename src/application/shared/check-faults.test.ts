@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { countingLimiter, recordingAudit, recordingNotifier } from "../../../test/support/fakes.js";
 import type { User } from "../../domain/user.js";
-import type { CoreDeps } from "./deps.js";
 import { beginCredentialCheck } from "./credential-attempts.js";
+import type { CoreDeps } from "./deps.js";
 import { checkCode } from "./one-time-codes.js";
 import { checkSecondFactor } from "./second-factor.js";
 

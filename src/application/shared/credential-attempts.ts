@@ -1,11 +1,11 @@
 import type { AuditEventType } from "../../domain/audit.js";
 import { DomainError } from "../../domain/errors.js";
-import { normalizePassword } from "../../domain/password-policy.js";
 import type { IdentifierKind } from "../../domain/identifiers.js";
+import { normalizePassword } from "../../domain/password-policy.js";
 import type { User } from "../../domain/user.js";
+import type { RequestContext } from "../ports/time.js";
 import { auditRecord } from "./audit.js";
 import type { CoreDeps } from "./deps.js";
-import type { RequestContext } from "../ports/time.js";
 import { sendNotice } from "./security-notices.js";
 
 /**

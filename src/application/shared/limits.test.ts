@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { countIpAttempt } from "./limits.js";
 import { countingLimiter } from "../../../test/support/fakes.js";
+import { countIpAttempt } from "./limits.js";
 
 const ctx = (ipAddress: string) => ({ requestId: "r", ipAddress, userAgent: "" });
 

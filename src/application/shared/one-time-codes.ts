@@ -1,11 +1,11 @@
 import { DomainError, type Violations } from "../../domain/errors.js";
-import { normalizeEmail, normalizePhone, isValidEmail, isValidPhone } from "../../domain/identifiers.js";
+import { isValidEmail, isValidPhone, normalizeEmail, normalizePhone } from "../../domain/identifiers.js";
 import { canSignIn, type User } from "../../domain/user.js";
-import type { CoreDeps } from "./deps.js";
-import { accountKey, beginCredentialCheck, credentialFailed, identifierKey, type CredentialAttempt } from "./credential-attempts.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
 import type { Channel, OtpPurpose } from "../ports/delivery.js";
 import type { RequestContext } from "../ports/time.js";
+import { accountKey, beginCredentialCheck, type CredentialAttempt, credentialFailed, identifierKey } from "./credential-attempts.js";
+import type { CoreDeps } from "./deps.js";
 import { SIX_DIGIT_CODE } from "./field-rules.js";
 
 export interface Contact {
@@ -85,7 +85,7 @@ export async function sendCode(
     channel: contact.channel,
     destination: contact.destination,
     // Without an account the hash is of a code nobody is sent: it can never verify.
-    codeHash: deps.codeHasher.hash(user ? code : newCode(deps) + "x", context(purpose, contact.destination)),
+    codeHash: deps.codeHasher.hash(user ? code : `${newCode(deps)}x`, context(purpose, contact.destination)),
     createdAt: now,
     expiresAt,
   });
@@ -141,9 +141,7 @@ export async function useCode(deps: Pick<CoreDeps, "uow" | "clock">, record: Otp
 
 export const otpInvalid = () => new DomainError("OTP_INVALID", "The code is wrong or no longer valid");
 
-type CheckDeps = Parameters<typeof beginCredentialCheck>[0] &
-  Parameters<typeof credentialFailed>[0] &
-  Pick<CoreDeps, "codeHasher">;
+type CheckDeps = Parameters<typeof beginCredentialCheck>[0] & Parameters<typeof credentialFailed>[0] & Pick<CoreDeps, "codeHasher">;
 
 /**
  * A one-time code check inside the account's failure limit (security.md 39): a locked account
@@ -201,9 +199,7 @@ export function sendVerificationCodes(deps: SendDeps & Pick<CoreDeps, "report">,
   if (channels.includes("sms") && user.phone) contacts.push({ channel: "sms", destination: user.phone });
   void (async () => {
     for (const contact of contacts) {
-      await sendCode(deps, contact, "verify_contact", user).catch((error: unknown) =>
-        deps.report(`verification code to ${contact.channel} not sent`, error),
-      );
+      await sendCode(deps, contact, "verify_contact", user).catch((error: unknown) => deps.report(`verification code to ${contact.channel} not sent`, error));
     }
   })();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../domain/errors.js";
-import { decodePageToken, encodePageToken, fetchPage, readPageRequest, type PageCursor } from "./page-token.js";
+import { decodePageToken, encodePageToken, fetchPage, type PageCursor, readPageRequest } from "./page-token.js";
 
 const SIZES = { defaultSize: 50, maxSize: 100 };
 const CURSOR: PageCursor = { createdAt: new Date("2026-01-15T12:00:00.123Z"), id: "0190a1b2-0000-7000-8000-0000000000aa" };
@@ -52,7 +52,7 @@ describe("readPageRequest", () => {
   });
 
   it("refuses a bad token with a field violation on page_token, and a bad size on page_size", () => {
-    expect(violationsOf(() => readPageRequest({ pageSize: 2, pageToken: "tampered" + encodePageToken(CURSOR) + "!" }, SIZES))).toEqual([
+    expect(violationsOf(() => readPageRequest({ pageSize: 2, pageToken: `tampered${encodePageToken(CURSOR)}!` }, SIZES))).toEqual([
       { field: "page_token", description: expect.any(String) },
     ]);
     for (const pageSize of [-1, 101, 1.5]) {

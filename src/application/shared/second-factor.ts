@@ -1,9 +1,9 @@
 import { DomainError } from "../../domain/errors.js";
 import type { User } from "../../domain/user.js";
-import { auditRecord } from "./audit.js";
-import type { CoreDeps } from "./deps.js";
-import { credentialFailed, type CredentialAttempt } from "./credential-attempts.js";
 import type { RequestContext } from "../ports/time.js";
+import { auditRecord } from "./audit.js";
+import { type CredentialAttempt, credentialFailed } from "./credential-attempts.js";
+import type { CoreDeps } from "./deps.js";
 import { SIX_DIGIT_CODE } from "./field-rules.js";
 
 /** Recovery codes are shown with a dash and any case; stored and compared in one form. */
@@ -65,7 +65,10 @@ export async function requireSecondFactor(
  * audited `mfa.failed` (and may lock the account); a recovery code used is audited.
  */
 export async function checkSecondFactor(
-  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "loginFailures" | "failureAudits" | "settings" | "notifier" | "notices" | "report">,
+  deps: Pick<
+    CoreDeps,
+    "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "loginFailures" | "failureAudits" | "settings" | "notifier" | "notices" | "report"
+  >,
   ctx: RequestContext,
   attempt: CredentialAttempt,
   user: User,

@@ -1,5 +1,5 @@
-import type { CoreDeps } from "./deps.js";
 import type { Channel, SecurityNotice } from "../ports/delivery.js";
+import type { CoreDeps } from "./deps.js";
 
 /**
  * Best effort, in the background: tells each contact of a security event (a lock, a changed

@@ -1,12 +1,12 @@
 import type { DomainError } from "../../domain/errors.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
-import type { Repositories } from "../ports/unit-of-work.js";
 import type { RequestContext } from "../ports/time.js";
+import type { Repositories } from "../ports/unit-of-work.js";
 import type { UserExpectation, UserPatch } from "../ports/users.js";
-import { openSession, tokensForNewSession, type IssuedTokens } from "../sessions/open-session.js";
-import { auditTrail, revokingWrite, type AuditTrail } from "../shared/audited-write.js";
-import { credentialSucceeded, type CredentialAttempt } from "../shared/credential-attempts.js";
+import { type IssuedTokens, openSession, tokensForNewSession } from "../sessions/open-session.js";
+import { type AuditTrail, auditTrail, revokingWrite } from "../shared/audited-write.js";
+import { type CredentialAttempt, credentialSucceeded } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 
 export interface LoginOutput {

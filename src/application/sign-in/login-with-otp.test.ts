@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countingLimiter, flushBackground, testCtx as ctx } from "../../../test/support/fakes.js";
+import { countingLimiter, testCtx as ctx, flushBackground } from "../../../test/support/fakes.js";
 import {
   afterNextCall,
   lastCodeTo,
@@ -65,9 +65,7 @@ describe("LoginWithOtp", () => {
     expect(out.user.passwordHash).toBe(`h:${PASSWORD}`);
     expect(out.user.authVersion).toBe(user.authVersion);
     const rows = await uow.rows();
-    expect(rows.auditEvents.map((a) => [a.type, a.sessionId, a.metadata])).toEqual([
-      ["login.succeeded", out.session.id, { method: "otp", channel: "email" }],
-    ]);
+    expect(rows.auditEvents.map((a) => [a.type, a.sessionId, a.metadata])).toEqual([["login.succeeded", out.session.id, { method: "otp", channel: "email" }]]);
     expect(rows.otpCodes[0]?.consumedAt).not.toBeNull();
     expect(deps.revoker.announced).toEqual([]);
     expect((await rejection(login.execute(input(code), ctx))).reason).toBe("OTP_INVALID");
@@ -86,9 +84,7 @@ describe("LoginWithOtp", () => {
     const code = await codeFor({ email: EMAIL });
     for (let i = 0; i < 5; i++) expect((await rejection(login.execute(input(otherThan(code)), ctx))).reason).toBe("OTP_INVALID");
     const rows = await uow.rows();
-    expect(rows.auditEvents.map((a) => [a.type, a.userId, a.metadata])).toEqual(
-      Array.from({ length: 5 }, () => ["otp.failed", user.id, { purpose: "login" }]),
-    );
+    expect(rows.auditEvents.map((a) => [a.type, a.userId, a.metadata])).toEqual(Array.from({ length: 5 }, () => ["otp.failed", user.id, { purpose: "login" }]));
     expect(deps.loginFailures.keys).toEqual(Array.from({ length: 5 }, () => `user:${user.id}`));
     expect((await rejection(login.execute(input(code), ctx))).reason).toBe("OTP_INVALID");
     expect(rows.sessions).toEqual([]);

@@ -1,14 +1,14 @@
 import { Violations } from "../../domain/errors.js";
-import { contactsOf } from "../shared/credential-attempts.js";
-import type { CoreDeps } from "../shared/deps.js";
-import { checkDeviceName } from "../sessions/open-session.js";
-import { countIpAttempt } from "../shared/limits.js";
-import { completeLogin, type LoginOutput } from "./complete-login.js";
-import { checkCode, checkCodeFormat, contactFrom, markVerified, otpInvalid, stillHolds, useCode } from "../shared/one-time-codes.js";
 import type { RequestContext } from "../ports/time.js";
 import type { UserPatch } from "../ports/users.js";
+import { checkDeviceName } from "../sessions/open-session.js";
+import { contactsOf } from "../shared/credential-attempts.js";
+import type { CoreDeps } from "../shared/deps.js";
+import { countIpAttempt } from "../shared/limits.js";
+import { checkCode, checkCodeFormat, contactFrom, markVerified, otpInvalid, stillHolds, useCode } from "../shared/one-time-codes.js";
 import { requireSecondFactor } from "../shared/second-factor.js";
 import { sendNotice } from "../shared/security-notices.js";
+import { completeLogin, type LoginOutput } from "./complete-login.js";
 
 type Deps = Pick<
   CoreDeps,

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { countingLimiter, flushBackground, testCtx as ctx } from "../../../test/support/fakes.js";
-import { PASSWORD, rejection, seedRecoveryCodes, seedTotp, seedUser, unitDeps, noticesSent } from "../../../test/support/use-case-deps.js";
-import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
+import { countingLimiter, testCtx as ctx, flushBackground } from "../../../test/support/fakes.js";
+import { noticesSent, PASSWORD, rejection, seedRecoveryCodes, seedTotp, seedUser, unitDeps } from "../../../test/support/use-case-deps.js";
 import type { AuthSettings } from "../shared/settings.js";
+import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
 import { Login } from "./login.js";
 
 function setup(settings: Partial<AuthSettings> = {}) {

@@ -2,15 +2,15 @@ import { DomainError, Violations } from "../../domain/errors.js";
 import { classifyIdentifier, isSafeText } from "../../domain/identifiers.js";
 import { normalizePassword } from "../../domain/password-policy.js";
 import { canSignIn } from "../../domain/user.js";
-import { auditTrail } from "../shared/audited-write.js";
-import type { CoreDeps } from "../shared/deps.js";
+import type { RequestContext } from "../ports/time.js";
 import { checkDeviceName } from "../sessions/open-session.js";
-import { completeLogin, type LoginOutput } from "./complete-login.js";
+import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, credentialFailed, identifierKey } from "../shared/credential-attempts.js";
+import type { CoreDeps } from "../shared/deps.js";
+import { checkPasswordInput } from "../shared/field-rules.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { requireSecondFactor } from "../shared/second-factor.js";
-import type { RequestContext } from "../ports/time.js";
-import { checkPasswordInput } from "../shared/field-rules.js";
+import { completeLogin, type LoginOutput } from "./complete-login.js";
 
 export interface LoginInput {
   identifier: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flushBackground, testCtx as ctx } from "../../../test/support/fakes.js";
+import { testCtx as ctx, flushBackground } from "../../../test/support/fakes.js";
 import { PASSWORD, rejection, seedUser, unitDeps } from "../../../test/support/use-case-deps.js";
 import type { CodeNotification } from "../ports/delivery.js";
 import type { AuthSettings } from "../shared/settings.js";
@@ -27,7 +27,9 @@ const fields = (e: { fieldViolations?: { field: string }[] }) => e.fieldViolatio
 describe("Register", () => {
   it("lists every bad field in one VALIDATION_FAILED, before any hash or write", async () => {
     const { uow, deps, register } = setup();
-    const e = await rejection(register.execute(input({ username: "", email: "", phone: "", password: "", fullName: "x".repeat(201), deviceName: "\u0007" }), ctx));
+    const e = await rejection(
+      register.execute(input({ username: "", email: "", phone: "", password: "", fullName: "x".repeat(201), deviceName: "\u0007" }), ctx),
+    );
     expect(e.reason).toBe("VALIDATION_FAILED");
     expect(fields(e)).toEqual(["device_name", "email", "full_name", "password", "username"]);
     const malformed = await rejection(register.execute(input({ username: "a b", email: "not-an-email", phone: "12345", fullName: "Ada\u202e" }), ctx));

@@ -1,13 +1,13 @@
 import { Violations } from "../../domain/errors.js";
 import { isSafeText, normalizeContacts, normalizeUsername } from "../../domain/identifiers.js";
-import { DEFAULT_PLAN, DEFAULT_ROLES, type User } from "../../domain/user.js";
 import type { Session } from "../../domain/session.js";
+import { DEFAULT_PLAN, DEFAULT_ROLES, type User } from "../../domain/user.js";
+import type { RequestContext } from "../ports/time.js";
+import { checkDeviceName, type IssuedTokens, openSession, tokensForNewSession } from "../sessions/open-session.js";
 import { auditTrail } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
-import { checkDeviceName, openSession, tokensForNewSession, type IssuedTokens } from "../sessions/open-session.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { sendVerificationCodes } from "../shared/one-time-codes.js";
-import type { RequestContext } from "../ports/time.js";
 
 export interface RegisterInput {
   username: string;
@@ -30,19 +30,7 @@ export class Register {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      | "uow"
-      | "clock"
-      | "ids"
-      | "random"
-      | "hasher"
-      | "passwordPolicy"
-      | "tokens"
-      | "ipAttempts"
-      | "notices"
-      | "settings"
-      | "notifier"
-      | "codeHasher"
-      | "report"
+      "uow" | "clock" | "ids" | "random" | "hasher" | "passwordPolicy" | "tokens" | "ipAttempts" | "notices" | "settings" | "notifier" | "codeHasher" | "report"
     >,
   ) {}
 

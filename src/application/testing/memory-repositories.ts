@@ -8,7 +8,7 @@ import type { NewOtpCode, OtpCodeRecord } from "../ports/codes.js";
 import type { OtpPurpose } from "../ports/delivery.js";
 import type { NewRefreshToken, NewSession } from "../ports/sessions.js";
 import type { Repositories } from "../ports/unit-of-work.js";
-import { constraintViolation, detached, isBefore, newestFirst, requireUser, take, type Run } from "./memory-tables.js";
+import { constraintViolation, detached, isBefore, newestFirst, type Run, requireUser, take } from "./memory-tables.js";
 import { memoryUserRepository } from "./memory-users.js";
 
 type Page = { limit: number; before?: { createdAt: Date; id: string } };

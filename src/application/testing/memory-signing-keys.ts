@@ -19,11 +19,7 @@ function copy(key: StoredSigningKey): StoredSigningKey {
 }
 
 function activationOrder(a: StoredSigningKey, b: StoredSigningKey): number {
-  return (
-    a.activatesAt.getTime() - b.activatesAt.getTime() ||
-    a.createdAt.getTime() - b.createdAt.getTime() ||
-    (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0)
-  );
+  return a.activatesAt.getTime() - b.activatesAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime() || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0);
 }
 
 export function createMemorySigningKeyRepository(): SigningKeyRepository {

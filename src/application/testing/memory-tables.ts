@@ -2,9 +2,10 @@
 // (prisma/schema.prisma): primary keys, unique indexes, foreign keys and their ON DELETE
 // actions. Rows are never changed in place: a write puts a new object in the map, so a
 // transaction's copy of the tables is a copy of the maps, not of every row.
+
+import { DomainError } from "../../domain/errors.js";
 import type { RefreshTokenRecord, Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
-import { DomainError } from "../../domain/errors.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
 

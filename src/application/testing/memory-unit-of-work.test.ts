@@ -90,9 +90,9 @@ describe("createMemoryUnitOfWork", () => {
   it("keeps the foreign keys of the schema", async () => {
     const uow = createMemoryUnitOfWork();
     await expect(uow.sessions.create(session(id()))).rejects.toThrow(/Foreign key/);
-    await expect(
-      uow.refreshTokens.insert({ id: id(), sessionId: id(), tokenHash: "h", generation: 0, createdAt: T0, expiresAt: T0 }),
-    ).rejects.toThrow(/Foreign key/);
+    await expect(uow.refreshTokens.insert({ id: id(), sessionId: id(), tokenHash: "h", generation: 0, createdAt: T0, expiresAt: T0 })).rejects.toThrow(
+      /Foreign key/,
+    );
     await expect(
       uow.audit.record({
         id: id(),

@@ -1,9 +1,10 @@
 // The UserRepository over in-memory tables, as the Prisma one behaves: the unique indexes
 // decide clashes (USER_ALREADY_EXISTS naming the field), a patch writes only the fields it
 // has, and updateIf / advanceTotpStep check and write in one step.
+
+import { DomainError } from "../../domain/errors.js";
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import { DomainError } from "../../domain/errors.js";
 import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../ports/users.js";
 import { checkUserUnique, detached, type Run, type Tables } from "./memory-tables.js";
 

@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AuditLog, AuditRecord } from "../../../src/application/ports/audit.js";
 import { newUserRecord } from "../../support/users.js";
-import { useRepositories, type MakeRepositories } from "./harness.js";
+import { type MakeRepositories, useRepositories } from "./harness.js";
 
 const T0 = new Date("2024-05-01T10:00:00.000Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -76,9 +76,7 @@ export function describeAuditLogContract(name: string, makeRepositories: MakeRep
       const sameMs = [event(userId, at(5)), event(userId, at(5)), event(userId, at(5))];
       const all = [event(userId, at(4)), ...sameMs, event(userId, at(6))];
       for (const e of all) await audit.record(e);
-      const expectedOrder = [...all]
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
-        .map((e) => e.id);
+      const expectedOrder = [...all].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((e) => e.id);
 
       const seen: string[] = [];
       let before: { createdAt: Date; id: string } | undefined;

@@ -8,7 +8,7 @@ import type { RecoveryCodeRepository } from "../../../src/application/ports/code
 import type { UnitOfWork } from "../../../src/application/ports/unit-of-work.js";
 import type { NewUser } from "../../../src/application/ports/users.js";
 import { newUserRecord } from "../../support/users.js";
-import { useRepositories, type MakeRepositories } from "./harness.js";
+import { type MakeRepositories, useRepositories } from "./harness.js";
 
 const T0 = new Date("2024-05-01T10:00:00.123Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1_000);

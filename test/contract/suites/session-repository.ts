@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NewSession, RefreshTokenRepository, SessionRepository } from "../../../src/application/ports/sessions.js";
 import { newUserRecord } from "../../support/users.js";
-import { useRepositories, type MakeRepositories } from "./harness.js";
+import { type MakeRepositories, useRepositories } from "./harness.js";
 
 const T0 = new Date("2024-05-01T10:00:00.000Z");
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
@@ -151,10 +151,7 @@ export function describeSessionRepositoryContract(name: string, makeRepositories
         const userId = await createUser();
         const ids = [];
         for (let i = 0; i < 5; i++) ids.push((await sessions.create(newSession(userId))).id);
-        const [x, y] = await Promise.all([
-          sessions.revokeAllForUser(userId, "revoke_all", at(1)),
-          sessions.revokeAllForUser(userId, "admin", at(1)),
-        ]);
+        const [x, y] = await Promise.all([sessions.revokeAllForUser(userId, "revoke_all", at(1)), sessions.revokeAllForUser(userId, "admin", at(1))]);
         expect([...x!, ...y!].sort()).toEqual([...ids].sort());
       });
 
@@ -206,9 +203,7 @@ export function describeSessionRepositoryContract(name: string, makeRepositories
       it("lets exactly one of 10 simultaneous rotations of a token win", async () => {
         const token = await newToken();
         const attempts = Array.from({ length: 10 }, (_, i) => ({ successorId: uuidv7(), sealed: new Uint8Array([i]) }));
-        const results = await Promise.all(
-          attempts.map((a) => tokens.markRotated(token.id, at(1), a.successorId, a.sealed)),
-        );
+        const results = await Promise.all(attempts.map((a) => tokens.markRotated(token.id, at(1), a.successorId, a.sealed)));
         expect(results.filter(Boolean)).toHaveLength(1);
         // The stored successor is the winner's, not a mix of several writers.
         const winner = attempts[results.indexOf(true)]!;

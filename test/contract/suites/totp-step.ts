@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { NewUser, UserRepository } from "../../../src/application/ports/users.js";
 import { newUserRecord } from "../../support/users.js";
-import { useRepositories, type MakeRepositories } from "./harness.js";
+import { type MakeRepositories, useRepositories } from "./harness.js";
 
 const T0 = new Date("2024-05-01T10:00:00.123Z");
 /** A realistic RFC 6238 step (30 s) around T0. */

@@ -8,7 +8,7 @@ import type { Repositories, UnitOfWork } from "../../../src/application/ports/un
 import type { NewUser } from "../../../src/application/ports/users.js";
 import { DomainError } from "../../../src/domain/errors.js";
 import { newUserRecord } from "../../support/users.js";
-import { useRepositories, type MakeRepositories } from "./harness.js";
+import { type MakeRepositories, useRepositories } from "./harness.js";
 
 const T0 = new Date("2024-05-01T10:00:00.000Z");
 
@@ -118,9 +118,7 @@ export function describeUnitOfWorkContract(name: string, makeRepositories: MakeR
       );
       expect(err).toBe(boom);
       expect((await uow.sessions.findById(session.id))?.revokedAt).toBeNull();
-      expect(await uow.transaction((tx) => tx.sessions.revokeAllForUser(user.id, "password_changed", T0))).toEqual([
-        session.id,
-      ]);
+      expect(await uow.transaction((tx) => tx.sessions.revokeAllForUser(user.id, "password_changed", T0))).toEqual([session.id]);
     });
 
     it("runs simultaneous transactions to completion (PGlite and memory queue them on their one connection)", async () => {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { NewUser, UserRepository } from "../../../src/application/ports/users.js";
 import { DomainError } from "../../../src/domain/errors.js";
 import { newUserRecord } from "../../support/users.js";
-import { useRepositories, type MakeRepositories } from "./harness.js";
+import { type MakeRepositories, useRepositories } from "./harness.js";
 
 /** Millisecond precision on purpose: the round trip must keep it. */
 const T0 = new Date("2024-05-01T10:00:00.123Z");

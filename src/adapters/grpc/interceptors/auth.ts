@@ -1,7 +1,7 @@
-import { DomainError } from "../../../domain/errors.js";
 import type { RequireFreshAuthentication } from "../../../application/sessions/require-fresh-authentication.js";
 import type { ValidateToken } from "../../../application/sessions/validate-token.js";
-import { needsFreshAuthentication, type AccessTable } from "../access-table.js";
+import { DomainError } from "../../../domain/errors.js";
+import { type AccessTable, needsFreshAuthentication } from "../access-table.js";
 import type { Interceptor } from "./types.js";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
@@ -14,11 +14,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
  * A method missing from the table needs a bearer (fail closed); one that names a service scope
  * is refused until service credentials exist, unless a declared role lets the caller in.
  */
-export function authInterceptor(
-  validate: ValidateToken,
-  fresh: RequireFreshAuthentication,
-  table: AccessTable,
-): Interceptor {
+export function authInterceptor(validate: ValidateToken, fresh: RequireFreshAuthentication, table: AccessTable): Interceptor {
   return async (ctx, next) => {
     const access = table.get(ctx.method);
     const bearer = access?.bearer ?? "required";

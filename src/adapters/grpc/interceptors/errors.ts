@@ -1,4 +1,4 @@
-import { mapError, type MappedError } from "../status.js";
+import { type MappedError, mapError } from "../status.js";
 import type { Interceptor } from "./types.js";
 
 /** A failure already turned into a gRPC status by status.ts. */

@@ -1,8 +1,8 @@
-import { Metadata, status as Code, type ServiceError } from "@grpc/grpc-js";
+import { status as Code, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
+import { DomainError } from "../../../domain/errors.js";
 import { readDescriptorSet } from "../../grpc/descriptors.js";
 import { mapError } from "../../grpc/status.js";
-import { DomainError } from "../../../domain/errors.js";
 import { gatewayError, httpStatusOf, renderGrpcError } from "./errors.js";
 import { loadApi } from "./http-rules.js";
 
@@ -11,9 +11,23 @@ const { registry } = loadApi(readDescriptorSet());
 describe("gRPC status → HTTP (Envoy's table, api.md)", () => {
   it("maps every code the API uses", () => {
     const table = {
-      OK: 200, INVALID_ARGUMENT: 400, UNAUTHENTICATED: 401, PERMISSION_DENIED: 403, NOT_FOUND: 404, ALREADY_EXISTS: 409,
-      FAILED_PRECONDITION: 400, RESOURCE_EXHAUSTED: 429, UNAVAILABLE: 503, INTERNAL: 500, DEADLINE_EXCEEDED: 504,
-      UNIMPLEMENTED: 501, CANCELLED: 499, ABORTED: 409, OUT_OF_RANGE: 400, UNKNOWN: 500, DATA_LOSS: 500,
+      OK: 200,
+      INVALID_ARGUMENT: 400,
+      UNAUTHENTICATED: 401,
+      PERMISSION_DENIED: 403,
+      NOT_FOUND: 404,
+      ALREADY_EXISTS: 409,
+      FAILED_PRECONDITION: 400,
+      RESOURCE_EXHAUSTED: 429,
+      UNAVAILABLE: 503,
+      INTERNAL: 500,
+      DEADLINE_EXCEEDED: 504,
+      UNIMPLEMENTED: 501,
+      CANCELLED: 499,
+      ABORTED: 409,
+      OUT_OF_RANGE: 400,
+      UNKNOWN: 500,
+      DATA_LOSS: 500,
     } as const;
     for (const [name, http] of Object.entries(table)) expect(httpStatusOf(Code[name as keyof typeof table]), name).toBe(http);
   });
@@ -45,7 +59,11 @@ describe("gRPC status → HTTP (Envoy's table, api.md)", () => {
   });
 
   it("keeps the code of an unexpected bare status (a missing handler stays UNIMPLEMENTED), saying nothing more", () => {
-    const bare = Object.assign(new Error("Method not found"), { code: Code.UNIMPLEMENTED, details: "Method not found", metadata: new Metadata() }) as ServiceError;
+    const bare = Object.assign(new Error("Method not found"), {
+      code: Code.UNIMPLEMENTED,
+      details: "Method not found",
+      metadata: new Metadata(),
+    }) as ServiceError;
     const r = renderGrpcError(bare, registry, "r4");
     expect(r.status).toBe(501);
     expect(r.body.code).toBe(Code.UNIMPLEMENTED);

@@ -7,7 +7,7 @@
  * them. The gateway's own refusals (bad JSON, no route, body too large) never reach gRPC, but
  * their statuses come from status.ts too, so they carry the same code, ErrorInfo and domain.
  */
-import { fromBinary, toJson, type FileRegistry, type JsonObject } from "@bufbuild/protobuf";
+import { type FileRegistry, fromBinary, type JsonObject, toJson } from "@bufbuild/protobuf";
 import type { ServiceError } from "@grpc/grpc-js";
 import { statusFor, statusForBareCode, type WireReason } from "../../grpc/status.js";
 import type { Violation } from "./transcode.js";

@@ -2,8 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { Metadata } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { clientAddress } from "../../grpc/call-context.js";
-import { forwardedForHops } from "./grpc-forwarder.js";
 import { httpPeer } from "../server.js";
+import { forwardedForHops } from "./grpc-forwarder.js";
 
 /** What the gRPC side concludes from the hops the gateway forwards (its own peer is loopback). */
 function clientSeenByGrpc(hops: string | undefined, trusted: string[] = []): string {

@@ -63,7 +63,7 @@ export class GrpcForwarder {
     if (from.userAgent) metadata.set(FORWARDED_USER_AGENT_METADATA, from.userAgent.slice(0, 512));
     metadata.set(GATEWAY_SECRET_METADATA, this.options.secret);
 
-    let cancel = () => undefined as void;
+    let cancel: () => void = () => {};
     const result = new Promise<ForwardResult>((resolve) => {
       const call = this.client.makeUnaryRequest<Buffer, Buffer>(
         grpcPath,

@@ -6,18 +6,18 @@
  */
 import {
   createFileRegistry,
-  fromBinary,
-  getExtension,
-  toJson,
   type DescExtension,
   type DescField,
   type DescMessage,
   type DescMethod,
   type DescService,
   type FileRegistry,
+  fromBinary,
+  getExtension,
+  toJson,
 } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { parseTemplate, type PathTemplate } from "./path-template.js";
+import { type PathTemplate, parseTemplate } from "./path-template.js";
 
 export type HttpVerb = "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
 
@@ -79,7 +79,7 @@ export function loadApi(descriptorSet: Uint8Array): ApiDescriptors {
         continue;
       }
       const rules = [rule, ...(rule.additionalBindings ?? [])];
-      rules.forEach((r, bindingIndex) => bindings.push(toBinding(service, method, r, bindingIndex)));
+      for (const [bindingIndex, r] of rules.entries()) bindings.push(toBinding(service, method, r, bindingIndex));
     }
   }
   return { registry, services, bindings, unsupported };

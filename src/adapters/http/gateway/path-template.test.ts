@@ -14,7 +14,12 @@ describe("google.api.http path templates", () => {
 
   it("matches and extracts; a verb must be present exactly", () => {
     const t = parseTemplate("/v1/users/{user.id}/keys/{key_id}:revoke");
-    expect(matchTemplate(t, "/v1/users/u1/keys/k%3A2:revoke")?.values).toEqual(new Map([["user.id", "u1"], ["key_id", "k:2"]]));
+    expect(matchTemplate(t, "/v1/users/u1/keys/k%3A2:revoke")?.values).toEqual(
+      new Map([
+        ["user.id", "u1"],
+        ["key_id", "k:2"],
+      ]),
+    );
     expect(matchTemplate(t, "/v1/users/u1/keys/k2")).toBeNull();
     expect(matchTemplate(t, "/v1/users//keys/k2:revoke")).toBeNull();
     expect(matchTemplate(parseTemplate("/v1/sessions/{session_id}"), "/v1/sessions/abc:def")?.values.get("session_id")).toBe("abc:def");

@@ -8,9 +8,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fromBinary, toBinary, create, toJson, type DescMessage } from "@bufbuild/protobuf";
+import { create, type DescMessage, fromBinary, toBinary, toJson } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadApi, type ApiDescriptors } from "./http-rules.js";
+import { type ApiDescriptors, loadApi } from "./http-rules.js";
 import { RouteTable } from "./route-table.js";
 import { BadHttpRequest, decodeResponse, encodeRequest } from "./transcode.js";
 

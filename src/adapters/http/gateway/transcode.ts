@@ -5,7 +5,18 @@
  * (both field spellings, Timestamp/FieldMask/Duration strings, enums by name or number,
  * 64-bit integers as strings) holds exactly as Envoy's transcoder applies it.
  */
-import { fromBinary, fromJson, ScalarType, toBinary, toJson, type DescField, type DescMessage, type FileRegistry, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type DescMessage,
+  type FileRegistry,
+  fromBinary,
+  fromJson,
+  type JsonObject,
+  type JsonValue,
+  ScalarType,
+  toBinary,
+  toJson,
+} from "@bufbuild/protobuf";
 import { isFieldError } from "@bufbuild/protobuf/reflect";
 import type { HttpBinding } from "./http-rules.js";
 
@@ -190,9 +201,7 @@ function describeJsonError(error: unknown, schema: DescMessage): BadHttpRequest 
   const cause = error instanceof Error ? error.cause : undefined;
   if (isFieldError(cause)) {
     const field = cause.field();
-    return new BadHttpRequest(`The request does not match ${schema.typeName}`, [
-      { field: field.name, description: "has a value of the wrong type or format" },
-    ]);
+    return new BadHttpRequest(`The request does not match ${schema.typeName}`, [{ field: field.name, description: "has a value of the wrong type or format" }]);
   }
   const message = error instanceof Error ? error.message : "";
   const unknown = /key "([^"]*)" is unknown/.exec(message)?.[1];

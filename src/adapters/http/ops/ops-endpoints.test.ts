@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DocsAssets } from "./docs.js";
 import { OpsEndpoints, type Readiness } from "./ops-endpoints.js";
 
-const ops = (state: Readiness, stopping = false) =>
-  new OpsEndpoints({ ready: () => state, docs: new DocsAssets(), stopping: () => stopping });
+const ops = (state: Readiness, stopping = false) => new OpsEndpoints({ ready: () => state, docs: new DocsAssets(), stopping: () => stopping });
 
 describe("/readyz", () => {
   it("is 503 naming the dependency that does not answer, and while stopping", async () => {

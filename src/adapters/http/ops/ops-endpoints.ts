@@ -6,8 +6,8 @@
  * on the operators' listener (ops-listener.ts).
  */
 import type { Readiness } from "../../transport/readiness.js";
-import type { DocsAssets } from "./docs.js";
 import { DOCS_CSP, NO_STORE } from "../security-headers.js";
+import type { DocsAssets } from "./docs.js";
 
 export interface Reply {
   status: number;

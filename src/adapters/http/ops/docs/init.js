@@ -1,7 +1,7 @@
 // Starts Swagger UI on the OpenAPI document this service serves. A file of its own, not an
 // inline script: the page's CSP allows scripts from this origin only.
-"use strict";
-window.addEventListener("load", function () {
+
+window.addEventListener("load", () => {
   window.ui = window.SwaggerUIBundle({
     url: "/openapi.json",
     dom_id: "#swagger-ui",

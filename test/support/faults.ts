@@ -1,4 +1,4 @@
-/** Shared pieces of the fault-injection tests (faults-database, faults-redis). */
+/** Shared pieces of the fault-injection tests (test/faults/database, test/faults/redis). */
 import { status } from "@grpc/grpc-js";
 import { expect } from "vitest";
 import { PASSWORD } from "./fixtures.js";

@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 
-// Their home is net.ts now; re-exported while test/notify-logs.test.ts still imports them here.
-
 const DEFAULT_URL = "redis://127.0.0.1:6379";
 
 let probed: Promise<string | null> | undefined;

@@ -15,10 +15,6 @@ export class InflightCalls {
     if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
   }
 
-  get size(): number {
-    return this.count;
-  }
-
   /** Resolves once no unary call is running (at once if none is). */
   idle(): Promise<void> {
     return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));

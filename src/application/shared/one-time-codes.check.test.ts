@@ -1,46 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { countingLimiter, flushBackground, makeDeps, seedUser, T0, testCtx, testSettings } from "../../../test/support/fakes.js";
-import { Violations } from "../../domain/errors.js";
-import type { User } from "../../domain/user.js";
-import type { CodeNotification } from "../ports/delivery.js";
-import { createMemoryUnitOfWork } from "../testing/memory-unit-of-work.js";
+import { flushBackground, T0, testCtx } from "../../../test/support/fakes.js";
+import { EMAIL, GHOST_EMAIL, matched, PHONE, setup } from "../../../test/support/one-time-codes-kit.js";
 import { accountKey, identifierKey } from "./credential-attempts.js";
-import { type Contact, checkCode, codeOwner, matchCode, sendCode, sendVerificationCodes, useCode } from "./one-time-codes.js";
-
-const EMAIL: Contact = { channel: "email", destination: "ada@example.com" };
-const PHONE: Contact = { channel: "sms", destination: "+4915112345678" };
-const GHOST_EMAIL: Contact = { channel: "email", destination: "ghost@example.com" };
-const _GHOST_PHONE: Contact = { channel: "sms", destination: "+4915199999999" };
-
-async function setup(userOverrides: Partial<User> = {}) {
-  const uow = createMemoryUnitOfWork();
-  const deps = makeDeps({ uow, settings: testSettings({ otp: { ttlSeconds: 600, maxAttempts: 3, resendSeconds: 60 } }), notices: countingLimiter(2) });
-  const user = await seedUser(uow, { phone: PHONE.destination, ...userOverrides });
-  /** Sends a login code to the contact and answers the code the notifier was given. */
-  const sendTo = async (contact: Contact, purpose: "login" | "verify_contact" | "reset_password" = "login") => {
-    await sendCode(deps, contact, purpose, user);
-    return (deps.notifier.sent.at(-1) as CodeNotification).code!;
-  };
-  return { uow, deps, user, sendTo };
-}
-
-/** The matched record, failing the test when the code does not match. */
-async function matched(...args: Parameters<typeof matchCode>) {
-  const match = await matchCode(...args);
-  if (!match.ok) throw new Error("expected the code to match");
-  return match.record;
-}
-
-function _violationsOf(fn: (v: Violations) => void): { field: string; description: string }[] {
-  const v = new Violations();
-  fn(v);
-  try {
-    v.throwIfAny();
-    return [];
-  } catch (e) {
-    return (e as { fieldViolations: { field: string; description: string }[] }).fieldViolations;
-  }
-}
+import { checkCode, codeOwner, matchCode, sendCode, sendVerificationCodes, useCode } from "./one-time-codes.js";
 
 describe("matchCode and useCode", () => {
   it("the newest code for the destination and purpose matches; it is not used up until useCode", async () => {

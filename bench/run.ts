@@ -9,6 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { openDatabase } from "../src/adapters/prisma/client.js";
+import { PrismaUnitOfWork } from "../src/adapters/prisma/unit-of-work.js";
+import { apiKeyClient, createServiceKey } from "../test/support/api-key-server.js";
 import { createEmptyPostgresDatabase } from "../test/support/database.js";
 import { PASSWORD, registerUser } from "../test/support/fixtures.js";
 import { type Clients, call, connect } from "../test/support/grpc.js";
@@ -67,6 +70,7 @@ const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
     return [
       await measure("ValidateToken (1 in flight)", 2000, 1, 20, () => call(c.auth, c.auth.validateToken, { accessToken: token })),
       await measure("ValidateToken (64 in flight)", 20000, 64, 30, () => call(c.auth, c.auth.validateToken, { accessToken: token })),
+      ...(await validateApiKey(token)),
     ];
   },
   async login(c) {
@@ -100,12 +104,33 @@ const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
   },
 };
 
+/** ValidateApiKey beside ValidateToken: a user's key checked with a service credential (x-api-key). */
+async function validateApiKey(bearer: string): Promise<Result[]> {
+  const keys = apiKeyClient(service.port);
+  try {
+    const { secret } = await call(keys, keys.createApiKey, { name: "bench", scopes: ["read"], expireTime: undefined }, { bearer });
+    const asService = { metadata: { "x-api-key": serviceKey } };
+    await call(keys, keys.validateApiKey, { key: secret }, asService);
+    return [await measure("ValidateApiKey (64 in flight)", 20000, 64, 30, () => call(keys, keys.validateApiKey, { key: secret }, asService))];
+  } finally {
+    keys.close();
+  }
+}
+
 const wanted = process.argv.slice(2).filter((a) => a in scenarios);
 const dir = mkdtempSync(join(tmpdir(), "auth-bench-"));
 // With DATABASE__URL the bench runs in a scratch database on that server, dropped afterwards.
 const pg = process.env.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
 let service: ServiceProcess;
+/** The service credential ValidateApiKey is called with, written before the service starts (PGlite has one process). */
+let serviceKey = "";
 try {
+  const direct = await openDatabase({ url: pg?.url, dataDir: join(dir, "db"), poolSize: 2 });
+  try {
+    serviceKey = (await createServiceKey(new PrismaUnitOfWork(direct.prisma, { transactionTimeoutMs: 10_000 }))).secret;
+  } finally {
+    await direct.close();
+  }
   service = await spawnService({
     // Production's level: every call writes one log line, so the figures include logging.
     LOG__LEVEL: "info",

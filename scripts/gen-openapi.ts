@@ -4,6 +4,7 @@
 //   npx tsx scripts/gen-openapi.ts [descriptor.binpb] [openapi.json]
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readAccessTable } from "../src/adapters/grpc/access-table.js";
 import { DESCRIPTOR_SET_PATH, readDescriptorSet } from "../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../src/adapters/grpc/server.js";
 import { loadApi } from "../src/adapters/http/gateway/http-rules.js";
@@ -14,10 +15,13 @@ const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", imp
 const input = process.argv[2] ?? DESCRIPTOR_SET_PATH;
 const output = process.argv[3] ?? OPENAPI_PATH;
 
-const doc = buildOpenApi(loadApi(readDescriptorSet(input)), {
+const descriptorSet = readDescriptorSet(input);
+const access = readAccessTable(descriptorSet);
+const doc = buildOpenApi(loadApi(descriptorSet), {
   title: "auth-service REST API",
   version: pkg.version,
   authPolicyOf,
+  serviceAccessOf: (grpcPath) => access.get(grpcPath) ?? { serviceScope: "", roles: [] },
 });
 writeFileSync(output, `${JSON.stringify(doc, null, 2)}\n`);
 const paths = Object.keys(doc.paths as object).length;

@@ -94,6 +94,8 @@ function lifecycle(
   const { deps, core, keyRing } = parts;
   const { server, inflight, monitor, gateway, opsListener } = parts.transports;
   let keyReload: NodeJS.Timeout | null = null;
+  let keyUsageFlush: NodeJS.Timeout | null = null;
+  const flushKeyUsage = () => core.apiKeys.usage.flush().catch((e: unknown) => logger.warn({ err: String(e) }, "api key last_used_at flush failed"));
   return {
     async start() {
       const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
@@ -106,6 +108,9 @@ function lifecycle(
         keyReload = setInterval(() => keyRing.reload().catch((e: unknown) => logger.warn({ err: String(e) }, "key reload failed")), 60_000);
         keyReload.unref();
       }
+      // last_used_at of API keys: collected in memory, written in one statement (once a minute per key).
+      keyUsageFlush = setInterval(flushKeyUsage, 10_000);
+      keyUsageFlush.unref();
       return { grpcPort, httpPort, opsPort };
     },
     async shutdown() {
@@ -120,6 +125,9 @@ function lifecycle(
       // Last of the listeners: metrics stay readable while the others drain.
       await opsListener.close();
       await core.sessionStatus.stop();
+      if (keyUsageFlush) clearInterval(keyUsageFlush);
+      await flushKeyUsage();
+      await core.apiKeys.status.stop();
       core.notifiers.close();
       await deps.bus.close();
       if (deps.redis) await closeRedis(deps.redis);

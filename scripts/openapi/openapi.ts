@@ -5,6 +5,7 @@
  */
 import type { DescField, DescMethod, JsonObject } from "@bufbuild/protobuf";
 import { status as Code } from "@grpc/grpc-js";
+import { accessTable } from "../../src/adapters/grpc/access-table.js";
 import { codeOfReason } from "../../src/adapters/grpc/status.js";
 import { httpStatusOf } from "../../src/adapters/http/gateway/errors.js";
 import { type ApiDescriptors, type HttpBinding, resolveFieldPath } from "../../src/adapters/http/gateway/http-rules.js";
@@ -16,6 +17,12 @@ export interface OpenApiOptions {
   version: string;
   /** Which RPCs need a bearer token: the gRPC server's own policy, by gRPC path. */
   authPolicyOf: (grpcPath: string) => string;
+  /**
+   * The service scope an rpc admits a service key (`x-api-key: sk_...`) with, "" for none, and
+   * whether it names roles (then a bearer is required of anyone without a service key).
+   * Defaults to the access table of the generated descriptor set.
+   */
+  serviceAccessOf?: (grpcPath: string) => { serviceScope: string; roles: readonly string[] };
 }
 
 const ERROR_DETAIL_TYPES = ["google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RequestInfo", "google.rpc.RetryInfo"];
@@ -111,6 +118,12 @@ export function buildOpenApi(api: ApiDescriptors, options: OpenApiOptions): Json
           bearerFormat: "JWT",
           description: "`authorization: Bearer <access token>` from Register, Login or RefreshToken",
         },
+        apiKey: {
+          type: "apiKey",
+          in: "header",
+          name: "x-api-key",
+          description: "A service key (`sk_...`, made with `npm run admin -- create-service-key`) holding the scope the operation names",
+        },
       },
     },
   };
@@ -166,7 +179,9 @@ function operation(binding: HttpBinding, schemas: SchemaBuilder, options: OpenAp
       : schemas.fieldSchema(method.output.fields.find((f) => f.name === binding.responseBody) as DescField);
   const responses: JsonObject = { "200": { description: "OK", content: { "application/json": { schema: output } } } };
   const policy = options.authPolicyOf(binding.grpcPath);
-  for (const code of errorStatuses(`${schemas.comment(service)}\n${comment}`, policy)) {
+  const { serviceScope, roles } = (options.serviceAccessOf ?? defaultServiceAccessOf)(binding.grpcPath);
+  const restricted = serviceScope !== "" || roles.length > 0;
+  for (const code of errorStatuses(`${schemas.comment(service)}\n${comment}`, restricted ? "required" : policy)) {
     const r = ERROR_RESPONSES[code];
     if (!r) continue;
     usedResponses.add(code);
@@ -174,8 +189,28 @@ function operation(binding: HttpBinding, schemas: SchemaBuilder, options: OpenAp
   }
   responses.default = { $ref: "#/components/responses/Error" };
   op.responses = responses;
-  op.security = policy === "required" ? [{ bearerAuth: [] }] : policy === "optional" ? [{ bearerAuth: [] }, {}] : [];
+  op.security = securityOf(policy, serviceScope, roles);
   return op;
+}
+
+/** The roles and service scope the generated descriptor set's access table declares. */
+function defaultServiceAccessOf(grpcPath: string): { serviceScope: string; roles: readonly string[] } {
+  return accessTable().get(grpcPath) ?? { serviceScope: "", roles: [] };
+}
+
+/**
+ * The alternatives that let a caller in: a bearer (per the bearer rule; with roles it is
+ * needed, never optional), and a service key when the rpc names a scope. A service-only rpc
+ * takes no bearer at all (a bearer never stands in for a service credential).
+ */
+function securityOf(policy: string, serviceScope: string, roles: readonly string[]): JsonObject[] {
+  if (serviceScope === "" && roles.length === 0) {
+    return policy === "required" ? [{ bearerAuth: [] }] : policy === "optional" ? [{ bearerAuth: [] }, {}] : [];
+  }
+  const alternatives: JsonObject[] = [];
+  if (roles.length > 0) alternatives.push({ bearerAuth: [] });
+  if (serviceScope !== "") alternatives.push({ apiKey: [] });
+  return alternatives;
 }
 
 /** 400 always (the gateway itself refuses bad JSON), 401 with any authentication, plus what the comments name. */

@@ -1,4 +1,6 @@
 import { createAccountUseCases } from "./account/index.js";
+import { createAdminUseCases } from "./admin/index.js";
+import { createApiKeyUseCases } from "./api-keys/index.js";
 import { createCodeUseCases } from "./codes/index.js";
 import { createMfaUseCases } from "./mfa/index.js";
 import { createSessionUseCases } from "./sessions/index.js";
@@ -15,5 +17,7 @@ export function createUseCases(deps: CoreDeps) {
     ...createCodeUseCases(deps),
     ...createMfaUseCases(deps),
     ...createAccountUseCases(deps),
+    ...createApiKeyUseCases(deps),
+    ...createAdminUseCases(deps),
   };
 }

@@ -81,7 +81,7 @@ function buildGrpcServer(
       metricsInterceptor(shared.metrics),
       loggingInterceptor,
       errorsInterceptor,
-      authInterceptor(useCases.validateToken, useCases.requireFreshAuthentication, readAccessTable(shared.descriptorSet)),
+      authInterceptor(useCases.validateToken, useCases.requireFreshAuthentication, readAccessTable(shared.descriptorSet), useCases.verifyApiKey),
     ],
   });
   const { maxMessageBytes } = config.server;

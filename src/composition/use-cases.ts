@@ -10,6 +10,9 @@ import { OtplibTotp } from "../adapters/crypto/totp.js";
 import type { Logger } from "../adapters/logging/logger.js";
 import { createNotifier, type Notifiers } from "../adapters/notify/create-notifier.js";
 import { ClockWindowLimiter } from "../adapters/rate-limit/attempt-limiter.js";
+import { ApiKeyRevocations } from "../application/api-keys/api-key-revocations.js";
+import { ApiKeyStatusCache } from "../application/api-keys/api-key-status.js";
+import { ApiKeyUsage } from "../application/api-keys/api-key-usage.js";
 import type { AttemptLimiter } from "../application/ports/coordination.js";
 import type { PasswordHasher } from "../application/ports/credentials.js";
 import type { Clock } from "../application/ports/time.js";
@@ -26,6 +29,8 @@ type CoreDeps = Parameters<typeof createUseCases>[0];
 export interface Core {
   useCases: UseCases;
   sessionStatus: SessionStatusCache;
+  /** ValidateApiKey's cache (stopped at shutdown) and the key uses to flush (a timer, and at shutdown). */
+  apiKeys: { status: ApiKeyStatusCache; usage: ApiKeyUsage };
   notifiers: Notifiers;
 }
 
@@ -42,6 +47,13 @@ export async function buildUseCases(
   const revoker = new SessionRevoker(sessionStatus, deps.bus, (error, sessionIds) =>
     logger.error({ err: String(error), count: sessionIds.length }, "revocation broadcast failed; peers re-check within the cache TTL"),
   );
+  // The same rule as sessions: a positive answer lives at most SESSION__STATUS_CACHE_MS.
+  const apiKeyStatus = new ApiKeyStatusCache(deps.bus, clock, { ttlMs: config.session.statusCacheMs, maxEntries: 100_000 });
+  await apiKeyStatus.start();
+  const apiKeyRevocations = new ApiKeyRevocations(apiKeyStatus, deps.bus, (error) =>
+    logger.error({ err: String(error) }, "api key revocation broadcast failed; peers re-check within the cache TTL"),
+  );
+  const apiKeyUsage = new ApiKeyUsage(deps.uow.apiKeys, clock);
   const notifiers = buildNotifiers(config, logger, clock);
   const hasher = await buildPasswordHasher(config, seams.wrapHasher);
   const useCases = createUseCases({
@@ -55,12 +67,15 @@ export async function buildUseCases(
     passwordPolicy: new PasswordPolicy(config.password, commonPasswordCheck()),
     sessionStatus,
     revoker,
+    apiKeyStatus,
+    apiKeyRevocations,
+    apiKeyUsage,
     settings: useCaseSettings(config),
     notifier: notifiers.notifier,
     totp: new OtplibTotp(config.mfa.issuer),
     report: (message, error) => logger.warn({ err: String(error) }, message),
   });
-  return { useCases, sessionStatus, notifiers };
+  return { useCases, sessionStatus, apiKeys: { status: apiKeyStatus, usage: apiKeyUsage }, notifiers };
 }
 
 function buildNotifiers(config: Config, logger: Logger, clock: Clock): Notifiers {

@@ -21,7 +21,13 @@ export type AuditEventType =
   | "otp.failed"
   | "account.locked"
   | "account.claimed"
-  | "session.reauthenticated";
+  | "session.reauthenticated"
+  | "api_key.created"
+  | "api_key.revoked"
+  | "admin.user_disabled"
+  | "admin.user_enabled"
+  | "admin.roles_changed"
+  | "admin.sessions_revoked";
 
 export interface AuditEventInput {
   userId: string | null;

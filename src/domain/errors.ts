@@ -25,7 +25,10 @@ export type ErrorReason =
   | "OTP_INVALID"
   | "MFA_INVALID"
   | "MFA_STATE_CONFLICT"
-  | "REAUTHENTICATION_REQUIRED";
+  | "REAUTHENTICATION_REQUIRED"
+  | "API_KEY_INVALID"
+  | "API_KEY_NOT_FOUND"
+  | "LAST_ADMIN";
 
 export interface FieldViolation {
   /** The request field, in the proto's snake_case (`password`, `update_mask`). */

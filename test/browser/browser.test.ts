@@ -71,6 +71,19 @@ const json = async (r) => ({ status: r.status, body: await r.json(), requestId: 
       current: sessions.body.sessions.filter((s) => s.current).map((s) => s.deviceName),
       userAgent: sessions.body.sessions[0].userAgent,
     });
+    const bearer = { authorization: "Bearer " + login.body.tokens.accessToken };
+    const created = await json(await fetch(api + "/v1/api-keys", {
+      method: "POST",
+      headers: { ...bearer, "content-type": "application/json" },
+      body: JSON.stringify({ name: "from the browser", scopes: ["read"] }),
+    }));
+    step("createKey", { status: created.status, secretPrefix: (created.body.secret || "").slice(0, 3), start: created.body.apiKey && created.body.apiKey.start });
+    const revoked = await fetch(api + "/v1/api-keys/" + created.body.apiKey.id, { method: "DELETE", headers: bearer });
+    const keys = await json(await fetch(api + "/v1/api-keys", { headers: bearer }));
+    step("revokeKey", {
+      status: revoked.status,
+      listed: keys.body.apiKeys.map((k) => ({ name: k.name, revoked: Boolean(k.revokeTime), secretShown: "secret" in k })),
+    });
     document.title = "done";
   } catch (error) {
     step("error", String(error));
@@ -182,6 +195,10 @@ describe("a web app on another origin", () => {
     expect(steps.sessions).toMatchObject({ status: 200, requestId: "browser-list-1", devices: ["first tab", "second tab"], current: ["second tab"] });
     // The browser's own user agent reached the session through the gateway.
     expect(steps.sessions.userAgent).toMatch(/Chrome\//);
+    // An API key made and revoked from the page: the secret is shown once (at creation), and
+    // the listing shows the key as revoked, never its secret.
+    expect(steps.createKey).toMatchObject({ status: 200, secretPrefix: "ak_", start: expect.stringMatching(/^ak_/) });
+    expect(steps.revokeKey).toEqual({ status: 200, listed: [{ name: "from the browser", revoked: true, secretShown: false }] });
     expect(problems).toEqual([]);
     await page.close();
   }, 60_000);

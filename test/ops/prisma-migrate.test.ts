@@ -110,7 +110,19 @@ describe.each(kinds)("migrations on %s", (kind) => {
       }
       const tables = await raw.exec.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
       expect(tables.map((t) => t.tablename)).toEqual(
-        ["_prisma_migrations", "app_secrets", "audit_events", "otp_codes", "recovery_codes", "refresh_tokens", "sessions", "signing_keys", "users"].sort(),
+        [
+          "_prisma_migrations",
+          "api_keys",
+          "app_secrets",
+          "audit_events",
+          "otp_codes",
+          "recovery_codes",
+          "refresh_tokens",
+          "service_accounts",
+          "sessions",
+          "signing_keys",
+          "users",
+        ].sort(),
       );
     },
     SLOW,

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApi } from "../../scripts/openapi/openapi.js";
+import { accessTable } from "../../src/adapters/grpc/access-table.js";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../../src/adapters/grpc/server.js";
 import { loadApi } from "../../src/adapters/http/gateway/http-rules.js";
@@ -243,7 +244,17 @@ describe("operations endpoints", () => {
       const op = r.json.paths[openApiPath(b.template)]?.[b.verb.toLowerCase()];
       expect(op, `${b.verb} ${b.template.source}`).toBeDefined();
       const policy = authPolicyOf(b.grpcPath);
-      expect(op.security, b.grpcPath).toEqual(policy === "required" ? [{ bearerAuth: [] }] : policy === "optional" ? [{ bearerAuth: [] }, {}] : []);
+      const access = accessTable().get(b.grpcPath);
+      // A service scope adds the x-api-key scheme; roles make the bearer needed (not optional).
+      const expected =
+        access?.serviceScope || access?.roles.length
+          ? [...(access.roles.length ? [{ bearerAuth: [] }] : []), ...(access.serviceScope ? [{ apiKey: [] }] : [])]
+          : policy === "required"
+            ? [{ bearerAuth: [] }]
+            : policy === "optional"
+              ? [{ bearerAuth: [] }, {}]
+              : [];
+      expect(op.security, b.grpcPath).toEqual(expected);
     }
     expect(r.json.components.schemas["google.rpc.Status"].properties).toHaveProperty("details");
     expect(r.json.components.schemas["auth.v1.User"].description).toMatch(/account/i);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { authPolicyOf } from "../../src/adapters/grpc/server.js";
 import { type HttpBinding, loadApi } from "../../src/adapters/http/gateway/http-rules.js";
+import { apiKeySeam, createServiceKey } from "../support/api-key-server.js";
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
 import { waitUntil } from "../support/net.js";
 import { ENVOY_HTTP, expectStatus, GRPC, pathOf, type RestOptions, type RestResponse, rest } from "../support/rest.js";
@@ -16,9 +17,11 @@ import { startTestServer, type TestServer } from "../support/server.js";
 
 const api = loadApi(readDescriptorSet());
 let server: TestServer;
+/** The server's own repositories, to write a service key as the operators' CLI would. */
+const seam = apiKeySeam();
 beforeAll(async () => {
   // A code may be asked for again at once: Register and RequestOtp follow each other here.
-  server = await startTestServer({ env: { OTP__RESEND_SECONDS: "0" } });
+  server = await startTestServer({ env: { OTP__RESEND_SECONDS: "0" }, appOptions: { wrapUnitOfWork: seam.wrap } });
 });
 afterAll(async () => {
   await server?.close();
@@ -64,6 +67,18 @@ const codeFor = async (to: string): Promise<string> => {
   if (!code) throw new Error(`no code in the outbox for ${to}`);
   return code;
 };
+
+/** x-api-key of a service key with the `admin` scope (AdminService). */
+async function adminHeaders(): Promise<Record<string, string>> {
+  return { "x-api-key": (await createServiceKey(seam.uow(), ["admin"])).secret };
+}
+
+/** A fresh account for an AdminService case, with its user id. */
+async function adminTarget(): Promise<{ id: string; account: Account }> {
+  const account = await register();
+  const me = ok(await rpc("auth.v1.UserService/GetMe", { bearer: account.accessToken }));
+  return { id: me.user.id, account };
+}
 
 /** What a known RPC's happy path (or documented error) looks like through REST. */
 const cases: Record<string, () => Promise<void>> = {
@@ -252,6 +267,101 @@ const cases: Record<string, () => Promise<void>> = {
       GRPC.INVALID_ARGUMENT,
       "VALIDATION_FAILED",
     );
+  },
+  "auth.v1.ApiKeyService/CreateApiKey": async () => {
+    const a = await register();
+    const r = ok(
+      await rpc("auth.v1.ApiKeyService/CreateApiKey", {
+        bearer: a.accessToken,
+        body: { name: "rest", scopes: ["cv:read"], expire_time: "2999-01-01T00:00:00Z" },
+      }),
+    );
+    expect(r.secret).toMatch(/^ak_/);
+    expect(r.apiKey).toMatchObject({ name: "rest", start: r.secret.slice(0, 9), scopes: ["cv:read"], expireTime: "2999-01-01T00:00:00Z" });
+    expectStatus(
+      await rpc("auth.v1.ApiKeyService/CreateApiKey", { bearer: a.accessToken, body: { name: "" } }),
+      400,
+      GRPC.INVALID_ARGUMENT,
+      "VALIDATION_FAILED",
+    );
+    expectStatus(await rpc("auth.v1.ApiKeyService/CreateApiKey", { body: { name: "x" } }), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
+  "auth.v1.ApiKeyService/ListApiKeys": async () => {
+    const a = await register();
+    const created = ok(await rpc("auth.v1.ApiKeyService/CreateApiKey", { bearer: a.accessToken, body: { name: "listed" } }));
+    const r = ok(await rpc("auth.v1.ApiKeyService/ListApiKeys", { bearer: a.accessToken }));
+    expect(r.apiKeys.map((k: { id: string }) => k.id)).toEqual([created.apiKey.id]);
+    expect(r.apiKeys[0].createTime).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect(JSON.stringify(r)).not.toContain(created.secret);
+  },
+  "auth.v1.ApiKeyService/RevokeApiKey": async () => {
+    const a = await register();
+    const created = ok(await rpc("auth.v1.ApiKeyService/CreateApiKey", { bearer: a.accessToken, body: { name: "gone" } }));
+    ok(await rpc("auth.v1.ApiKeyService/RevokeApiKey", { bearer: a.accessToken, path: { key_id: created.apiKey.id } }));
+    const b = await register();
+    const theirs = await rpc("auth.v1.ApiKeyService/RevokeApiKey", { bearer: b.accessToken, path: { key_id: created.apiKey.id } });
+    expectStatus(theirs, 404, GRPC.NOT_FOUND, "API_KEY_NOT_FOUND");
+  },
+  "auth.v1.ApiKeyService/ValidateApiKey": async () => {
+    const a = await register();
+    const created = ok(await rpc("auth.v1.ApiKeyService/CreateApiKey", { bearer: a.accessToken, body: { name: "checked", scopes: ["jobs"] } }));
+    const service = await createServiceKey(seam.uow());
+    const headers = { "x-api-key": service.secret };
+    const r = ok(await rpc("auth.v1.ApiKeyService/ValidateApiKey", { headers, body: { key: created.secret } }));
+    expect(r).toMatchObject({ keyId: created.apiKey.id, ownerType: "OWNER_TYPE_USER", scopes: ["jobs"], plan: "free" });
+    const bad = await rpc("auth.v1.ApiKeyService/ValidateApiKey", {
+      headers,
+      body: { key: created.secret.slice(0, -1) + (created.secret.endsWith("0") ? "1" : "0") },
+    });
+    expectStatus(bad, 401, GRPC.UNAUTHENTICATED, "API_KEY_INVALID");
+    expect(bad.text).not.toContain(created.secret.slice(3, 30));
+    expectStatus(await rpc("auth.v1.ApiKeyService/ValidateApiKey", { body: { key: created.secret } }), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
+  // AdminService: a service key with the `admin` scope in x-api-key (as `npm run admin --
+  // create-service-key` makes it), a plain user's bearer refused.
+  "auth.v1.AdminService/ListUsers": async () => {
+    const a = await register();
+    const { secret } = await createServiceKey(seam.uow(), ["admin"]);
+    const r = ok(
+      await rpc("auth.v1.AdminService/ListUsers", { headers: { "x-api-key": secret }, query: { query: a.username.toUpperCase(), page_size: "10" } }),
+    );
+    expect(r.users.map((u: { username: string }) => u.username)).toEqual([a.username]);
+    expectStatus(await rpc("auth.v1.AdminService/ListUsers", { bearer: a.accessToken }), 403, GRPC.PERMISSION_DENIED, "PERMISSION_DENIED");
+    expectStatus(await rpc("auth.v1.AdminService/ListUsers"), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
+  "auth.v1.AdminService/GetUser": async () => {
+    const { id } = await adminTarget();
+    const r = ok(await rpc("auth.v1.AdminService/GetUser", { headers: await adminHeaders(), path: { user_id: id } }));
+    expect(r).toMatchObject({ user: { id }, sessionCount: 1 });
+    const unknown = await rpc("auth.v1.AdminService/GetUser", { headers: await adminHeaders(), path: { user_id: "00000000-0000-7000-8000-000000000000" } });
+    expectStatus(unknown, 404, GRPC.NOT_FOUND, "USER_NOT_FOUND");
+  },
+  "auth.v1.AdminService/DisableUser": async () => {
+    const { id, account } = await adminTarget();
+    const r = ok(await rpc("auth.v1.AdminService/DisableUser", { headers: await adminHeaders(), path: { user_id: id }, body: {} }));
+    expect(r).toMatchObject({ revokedSessions: 1 });
+    const login = await rpc("auth.v1.AuthService/Login", { body: { identifier: account.username, password: account.password } });
+    expectStatus(login, 403, GRPC.PERMISSION_DENIED, "ACCOUNT_DISABLED");
+  },
+  "auth.v1.AdminService/EnableUser": async () => {
+    const { id, account } = await adminTarget();
+    ok(await rpc("auth.v1.AdminService/DisableUser", { headers: await adminHeaders(), path: { user_id: id }, body: {} }));
+    const r = ok(await rpc("auth.v1.AdminService/EnableUser", { headers: await adminHeaders(), path: { user_id: id }, body: {} }));
+    expect(r.user).toMatchObject({ id, isActive: true });
+    ok(await rpc("auth.v1.AuthService/Login", { body: { identifier: account.username, password: account.password } }));
+  },
+  "auth.v1.AdminService/SetUserRoles": async () => {
+    const { id } = await adminTarget();
+    const r = ok(await rpc("auth.v1.AdminService/SetUserRoles", { headers: await adminHeaders(), path: { user_id: id }, body: { roles: ["user", "editor"] } }));
+    expect(r.user.roles).toEqual(["user", "editor"]);
+    const bad = await rpc("auth.v1.AdminService/SetUserRoles", { headers: await adminHeaders(), path: { user_id: id }, body: { roles: ["Not A Role"] } });
+    expectStatus(bad, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
+  },
+  "auth.v1.AdminService/RevokeUserSessions": async () => {
+    const { id, account } = await adminTarget();
+    const r = ok(await rpc("auth.v1.AdminService/RevokeUserSessions", { headers: await adminHeaders(), path: { user_id: id }, body: {} }));
+    expect(r).toMatchObject({ revokedSessions: 1 });
+    expectStatus(await rpc("auth.v1.UserService/GetMe", { bearer: account.accessToken }), 401, GRPC.UNAUTHENTICATED);
   },
 };
 

@@ -339,6 +339,7 @@ export function makeDeps<O extends Partial<CoreDeps> = Record<never, never>>(ove
     ipAttempts: countingLimiter(1000),
     sessionStatus: fakeSessionStatus(),
     revoker: recordingRevoker(),
+    ...apiKeyDeps(clock),
     settings: testSettings(),
     notifier: recordingNotifier(),
     codeHasher: fakeCodeHasher(),
@@ -384,4 +385,90 @@ export async function seedUser(uow: Pick<UnitOfWork, "users">, overrides: Partia
     ...(u.lastLoginAt ? { lastLoginAt: u.lastLoginAt } : {}),
     updatedAt: u.updatedAt,
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// AdminService (src/application/admin): a memory unit of work with an admin, a plain user and a
+// service account, and the actors that act as them.
+
+/** ada (admin), bob (plain user) and the service account "ops-tool" on a fresh memory unit of work. */
+export async function seedAdminWorld(uow: UnitOfWork) {
+  const admin = await seedUser(uow, { roles: ["user", "admin"] });
+  const bob = await seedUser(uow, {
+    id: "00000000-0000-7000-8000-0000000000bb",
+    username: "Bob",
+    usernameNormalized: "bob",
+    email: "bob@example.com",
+  });
+  const service = await uow.serviceAccounts.create({ id: "00000000-0000-7000-8000-0000000000cc", name: "ops-tool", isActive: true, createdAt: T0 });
+  return {
+    admin,
+    bob,
+    service,
+    asAdmin: { type: "user" as const, userId: admin.id },
+    asService: { type: "service" as const, serviceId: service.id },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// API keys: the real cache and usage recorder (in memory, never started: no bus subscription)
+// and a revocations stand-in that records what it was told.
+
+import type { ApiKeyRevocations } from "../../src/application/api-keys/api-key-revocations.js";
+import { ApiKeyStatusCache } from "../../src/application/api-keys/api-key-status.js";
+import { ApiKeyUsage } from "../../src/application/api-keys/api-key-usage.js";
+import type { ApiKeyRepository } from "../../src/application/ports/api-keys.js";
+import type { RevocationBus } from "../../src/application/ports/coordination.js";
+
+/** A healthy bus that keeps what is published and delivers nothing. */
+export function recordingBus(): RevocationBus & { published: string[][]; healthy: boolean } {
+  const bus = {
+    published: [] as string[][],
+    healthy: true,
+    async publish(ids: string[]) {
+      bus.published.push([...ids]);
+    },
+    async subscribe() {
+      return async () => {};
+    },
+    isHealthy: () => bus.healthy,
+    async close() {},
+  };
+  return bus;
+}
+
+/** ApiKeyRevocations that records the key ids and owners announced (a class: cast, not structural). */
+export function recordingApiKeyRevocations(): ApiKeyRevocations & { keys: string[][]; owners: string[] } {
+  const keys: string[][] = [];
+  const owners: string[] = [];
+  return {
+    keys,
+    owners,
+    async announceKeys(ids: readonly string[]) {
+      keys.push([...ids]);
+    },
+    async announceOwner(id: string) {
+      owners.push(id);
+    },
+  } as unknown as ApiKeyRevocations & { keys: string[][]; owners: string[] };
+}
+
+/** A `touch` that records its calls. */
+export function recordingTouch(): Pick<ApiKeyRepository, "touch"> & { calls: { ids: string[]; at: Date }[] } {
+  const calls: { ids: string[]; at: Date }[] = [];
+  return {
+    calls,
+    async touch(ids, at) {
+      calls.push({ ids: [...ids], at: new Date(at) });
+    },
+  };
+}
+
+/** The API key parts of CoreDeps for makeDeps: a 1 s cache on a recording bus, recorded revocations and touches. */
+export function apiKeyDeps(clock: Clock): Pick<CoreDeps, "apiKeyStatus" | "apiKeyRevocations" | "apiKeyUsage"> {
+  return {
+    apiKeyStatus: new ApiKeyStatusCache(recordingBus(), clock, { ttlMs: 1000, maxEntries: 1000 }),
+    apiKeyRevocations: recordingApiKeyRevocations(),
+    apiKeyUsage: new ApiKeyUsage(recordingTouch(), clock),
+  };
 }

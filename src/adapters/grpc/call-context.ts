@@ -18,7 +18,16 @@ export interface CallContext {
   metadata: Metadata;
   /** Set by the auth interceptor when a valid bearer token came with the call. */
   principal: Principal | null;
+  /** Set by the auth interceptor when a service key (`x-api-key: sk_...`) admitted the call. */
+  service: ServiceCaller | null;
   log: Logger;
+}
+
+/** A service that called with its own key, as the access interceptor verified it. */
+export interface ServiceCaller {
+  serviceId: string;
+  keyId: string;
+  scopes: readonly string[];
 }
 
 export function requestIdFrom(metadata: Metadata): string {
@@ -74,6 +83,7 @@ export function buildCallContext(
     message: call.request,
     metadata: call.metadata,
     principal: null,
+    service: null,
     log: base.logger.child({ requestId }),
   };
 }

@@ -1,5 +1,7 @@
 /** Pure conversions between the core's types and the generated protobuf messages. */
 
+import type { VerifiedApiKey } from "../../application/api-keys/verify-api-key.js";
+import type { ApiKeyRecord } from "../../application/ports/api-keys.js";
 import type { AuditRecord } from "../../application/ports/audit.js";
 import type { OtpPurpose as CoreOtpPurpose } from "../../application/ports/delivery.js";
 import type { PublicJwk } from "../../application/ports/tokens.js";
@@ -7,6 +9,8 @@ import type { IssuedTokens } from "../../application/sessions/open-session.js";
 import type { Principal } from "../../application/sessions/validate-token.js";
 import type { Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
+import type { GetUserResponse } from "../../gen/pb/auth/v1/admin_service.js";
+import { OwnerType, type ApiKey as PbApiKey, type ValidateApiKeyResponse } from "../../gen/pb/auth/v1/api_key_service.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
 import type { Jwk, AuditEvent as PbAuditEvent, Session as PbSession, User as PbUser, TokenPair } from "../../gen/pb/auth/v1/resources.js";
 import type { ListSessionsResponse } from "../../gen/pb/auth/v1/session_service.js";
@@ -27,6 +31,11 @@ export function userToPb(user: User): PbUser {
     createdAt: user.createdAt,
     lastLoginAt: user.lastLoginAt ?? undefined,
   };
+}
+
+/** GetUser: a user with its counts of live sessions and usable keys. */
+export function userDetailsToPb(out: { user: User; sessionCount: number; apiKeyCount: number }): GetUserResponse {
+  return { user: userToPb(out.user), sessionCount: out.sessionCount, apiKeyCount: out.apiKeyCount };
 }
 
 export function sessionToPb(session: Session, currentSessionId: string | null): PbSession {
@@ -110,5 +119,30 @@ export function auditEventToPb(event: AuditRecord): PbAuditEvent {
     sessionId: event.sessionId ?? "",
     createdAt: event.createdAt,
     metadata: Object.fromEntries(Object.entries(event.metadata).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+/** A key's metadata; the secret is never part of it. */
+export function apiKeyToPb(key: ApiKeyRecord): PbApiKey {
+  return {
+    id: key.id,
+    name: key.name,
+    start: key.start,
+    scopes: [...key.scopes],
+    createTime: key.createdAt,
+    expireTime: key.expiresAt ?? undefined,
+    lastUsedTime: key.lastUsedAt ?? undefined,
+    revokeTime: key.revokedAt ?? undefined,
+  };
+}
+
+export function verifiedApiKeyToPb(key: VerifiedApiKey): ValidateApiKeyResponse {
+  return {
+    keyId: key.keyId,
+    ownerId: key.owner.type === "user" ? key.owner.userId : key.owner.serviceId,
+    ownerType: key.owner.type === "user" ? OwnerType.OWNER_TYPE_USER : OwnerType.OWNER_TYPE_SERVICE,
+    scopes: [...key.scopes],
+    plan: key.plan,
+    expireTime: key.expiresAt ?? undefined,
   };
 }

@@ -6,7 +6,16 @@ import type { Repositories } from "../../application/ports/unit-of-work.js";
 
 export type RepositoryKey = keyof Repositories;
 
-export const REPOSITORY_KEYS = ["users", "sessions", "refreshTokens", "audit", "otpCodes", "recoveryCodes"] as const satisfies readonly RepositoryKey[];
+export const REPOSITORY_KEYS = [
+  "users",
+  "sessions",
+  "refreshTokens",
+  "audit",
+  "otpCodes",
+  "recoveryCodes",
+  "apiKeys",
+  "serviceAccounts",
+] as const satisfies readonly RepositoryKey[];
 
 type Unlisted = Exclude<RepositoryKey, (typeof REPOSITORY_KEYS)[number]>;
 /** Compiles only while every key of Repositories is in REPOSITORY_KEYS. */

@@ -3,6 +3,7 @@
 // JSON, Bytes is Prisma's own Uint8Array flavour), so each mapper narrows explicitly instead
 // of casting.
 
+import type { ApiKeyOwner, ApiKeyRecord, ServiceAccount } from "../../application/ports/api-keys.js";
 import type { AuditRecord } from "../../application/ports/audit.js";
 import type { OtpCodeRecord } from "../../application/ports/codes.js";
 import type { Channel, OtpPurpose } from "../../application/ports/delivery.js";
@@ -11,10 +12,12 @@ import type { AuditEventType } from "../../domain/audit.js";
 import type { RefreshTokenRecord, Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
 import type {
+  ApiKey as ApiKeyRow,
   AuditEvent as AuditEventRow,
   OtpCode as OtpCodeRow,
   Prisma,
   RefreshToken as RefreshTokenRow,
+  ServiceAccount as ServiceAccountRow,
   Session as SessionRow,
   SigningKey as SigningKeyRow,
   User as UserRow,
@@ -153,4 +156,31 @@ export function toOtpCode(row: OtpCodeRow): OtpCodeRecord {
     expiresAt: row.expiresAt,
     consumedAt: row.consumedAt,
   };
+}
+
+/** The owner columns of an api_keys row (the CHECK constraint guarantees exactly one is set). */
+export function toApiKeyOwner(row: { userId: string | null; serviceId: string | null }): ApiKeyOwner {
+  if (row.userId !== null) return { type: "user", userId: row.userId };
+  if (row.serviceId !== null) return { type: "service", serviceId: row.serviceId };
+  throw new Error("api_keys row without an owner (the api_keys_one_owner check should prevent it)");
+}
+
+export function toApiKey(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    owner: toApiKeyOwner(row),
+    name: row.name,
+    start: row.start,
+    keyHash: row.keyHash,
+    // A list column may read back as NULL: no scopes.
+    scopes: [...((row.scopes as string[] | null) ?? [])],
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+export function toServiceAccount(row: ServiceAccountRow): ServiceAccount {
+  return { id: row.id, name: row.name, isActive: row.isActive, createdAt: row.createdAt };
 }

@@ -8,11 +8,13 @@
 import type { Repositories, UnitOfWork } from "../../application/ports/unit-of-work.js";
 import type { Prisma, PrismaClient } from "../../gen/prisma/client.js";
 import { buildRepositories, type RepositoryKey } from "../outbound/repositories.js";
+import { PrismaApiKeyRepository } from "./api-key-repository.js";
 import { PrismaAuditLog } from "./audit-log.js";
 import { translatePrismaError } from "./errors.js";
 import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
 import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
 import { PrismaRefreshTokenRepository } from "./refresh-token-repository.js";
+import { PrismaServiceAccountRepository } from "./service-account-repository.js";
 import { PrismaSessionRepository } from "./session-repository.js";
 import { PrismaUserRepository } from "./user-repository.js";
 
@@ -29,6 +31,8 @@ const REPOSITORY_CLASSES: { [K in RepositoryKey]: new (client: Prisma.Transactio
   audit: PrismaAuditLog,
   otpCodes: PrismaOtpCodeRepository,
   recoveryCodes: PrismaRecoveryCodeRepository,
+  apiKeys: PrismaApiKeyRepository,
+  serviceAccounts: PrismaServiceAccountRepository,
 };
 
 /** The repositories of the Repositories port over one client (root or transaction). */

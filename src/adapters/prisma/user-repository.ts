@@ -3,7 +3,8 @@
 // registrations cannot both pass a check; the loser gets P2002, which errors.ts turns into
 // USER_ALREADY_EXISTS naming the field.
 
-import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../../application/ports/users.js";
+import { holdsRoleAfter, type NewUser, type UserExpectation, type UserPatch, type UserRepository } from "../../application/ports/users.js";
+import { DomainError } from "../../domain/errors.js";
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
 import type { Prisma } from "../../gen/prisma/client.js";
@@ -82,6 +83,36 @@ export class PrismaUserRepository implements UserRepository {
     );
     return count === 1;
   }
+
+  async search(prefix: string, page: { limit: number; after?: string }): Promise<User[]> {
+    // startsWith is LIKE 'prefix%': escape LIKE's own characters so the prefix is matched literally.
+    const literal = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const where: Prisma.UserWhereInput = {};
+    if (prefix !== "") where.OR = [{ usernameNormalized: { startsWith: literal } }, { email: { startsWith: literal, mode: "insensitive" } }];
+    if (page.after !== undefined) where.usernameNormalized = { gt: page.after };
+    const rows = await withPrismaErrors(() => this.db.user.findMany({ where, orderBy: { usernameNormalized: "asc" }, take: page.limit }));
+    return rows.map(toUser);
+  }
+
+  async updateKeepingRole(id: string, role: string, patch: UserPatch): Promise<User> {
+    // Inside the caller's transaction: lock every current holder (in id order, so concurrent
+    // callers queue instead of deadlocking), then decide. A caller that waited re-reads the
+    // rows it locks (READ COMMITTED re-checks the WHERE on the committed version), so it sees
+    // a holder the other call just removed as gone.
+    const holders = await withPrismaErrors(
+      () => this.db.$queryRaw<{ id: string }[]>`
+        SELECT id::text AS id FROM users
+        WHERE ${role} = ANY(roles) AND is_active AND deleted_at IS NULL
+        ORDER BY id FOR UPDATE`,
+    );
+    const user = await this.findById(id);
+    if (!user) throw new DomainError("USER_NOT_FOUND", "The user does not exist");
+    const held = holders.some((h) => h.id === id);
+    if (held && !holdsRoleAfter(user, role, patch) && holders.length === 1) {
+      throw new DomainError("LAST_ADMIN", `The last user with the ${role} role cannot lose it`);
+    }
+    return this.update(id, patch);
+  }
 }
 
 /** The columns a patch sets; undefined fields are left alone. */
@@ -101,6 +132,7 @@ function userData(patch: UserPatch): Prisma.UserUpdateManyMutationInput {
     mfaEnabled: patch.mfaEnabled,
     totpSecretEnc: patch.totpSecretEnc,
     totpLastStep: patch.totpLastStep,
+    roles: patch.roles,
     authVersion: patch.bumpAuthVersion ? { increment: 1 } : undefined,
     updatedAt: patch.updatedAt,
   };

@@ -1,4 +1,5 @@
 /** Every repository, and one transaction across them. Ports owned by the application; adapters implement them. */
+import type { ApiKeyRepository, ServiceAccountRepository } from "./api-keys.js";
 import type { AuditLog } from "./audit.js";
 import type { OtpCodeRepository, RecoveryCodeRepository } from "./codes.js";
 import type { RefreshTokenRepository, SessionRepository } from "./sessions.js";
@@ -11,6 +12,8 @@ export interface Repositories {
   audit: AuditLog;
   otpCodes: OtpCodeRepository;
   recoveryCodes: RecoveryCodeRepository;
+  apiKeys: ApiKeyRepository;
+  serviceAccounts: ServiceAccountRepository;
 }
 
 export interface UnitOfWork extends Repositories {

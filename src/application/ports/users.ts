@@ -30,6 +30,8 @@ export interface UserPatch {
   mfaEnabled?: boolean;
   totpSecretEnc?: string | null;
   totpLastStep?: number | null;
+  /** The full new set of roles. */
+  roles?: string[];
   /** Adds one to authVersion in the same statement: a change of how the account signs in. */
   bumpAuthVersion?: boolean;
   updatedAt: Date;
@@ -71,4 +73,27 @@ export interface UserRepository {
    * (conditional update): false means the code was already used, so it is a replay.
    */
   advanceTotpStep(id: string, step: number): Promise<boolean>;
+  /**
+   * Users whose normalized username or (lower-cased) email starts with `prefix` (already
+   * lower-cased; "" for everyone), deleted ones included, ordered by normalized username, at
+   * most `page.limit`; `page.after` is an exclusive keyset cursor on the normalized username.
+   */
+  search(prefix: string, page: { limit: number; after?: string }): Promise<User[]>;
+  /**
+   * Applies the patch unless it would leave no active, undeleted user holding `role`: the rows
+   * of every such user are locked first (SELECT ... FOR UPDATE), then counted, then the row is
+   * written, so of two concurrent calls that would each take the role from one of two holders,
+   * the second sees the first's commit and is refused. Throws DomainError LAST_ADMIN then, and
+   * USER_NOT_FOUND for no such user. Must run inside UnitOfWork.transaction (the locks last
+   * until it commits).
+   */
+  updateKeepingRole(id: string, role: string, patch: UserPatch): Promise<User>;
+}
+
+/** Whether `user` still holds `role` and can act once `patch` is applied. */
+export function holdsRoleAfter(user: User, role: string, patch: UserPatch): boolean {
+  const roles = patch.roles ?? user.roles;
+  const isActive = patch.isActive ?? user.isActive;
+  const deletedAt = patch.deletedAt !== undefined ? patch.deletedAt : user.deletedAt;
+  return roles.includes(role) && isActive && deletedAt === null;
 }

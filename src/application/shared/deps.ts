@@ -1,4 +1,7 @@
 import type { PasswordPolicy } from "../../domain/password-policy.js";
+import type { ApiKeyRevocations } from "../api-keys/api-key-revocations.js";
+import type { ApiKeyStatusCache } from "../api-keys/api-key-status.js";
+import type { ApiKeyUsage } from "../api-keys/api-key-usage.js";
 import type { AttemptLimiter } from "../ports/coordination.js";
 import type { CodeHasher, PasswordHasher, SecretSealer, Totp } from "../ports/credentials.js";
 import type { Notifier } from "../ports/delivery.js";
@@ -34,6 +37,12 @@ export interface CoreDeps {
   ipAttempts: AttemptLimiter;
   sessionStatus: SessionStatusCache;
   revoker: SessionRevoker;
+  /** ValidateApiKey's positive cache (1 s, dropped through the revocation bus). */
+  apiKeyStatus: ApiKeyStatusCache;
+  /** Announces keys (or every key of an owner) that stopped validating, to every instance. */
+  apiKeyRevocations: ApiKeyRevocations;
+  /** Collects key uses; written in batches, at most once a minute per key. */
+  apiKeyUsage: ApiKeyUsage;
   settings: AuthSettings;
   notifier: Notifier;
   codeHasher: CodeHasher;

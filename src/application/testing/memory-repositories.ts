@@ -8,6 +8,7 @@ import type { NewOtpCode, OtpCodeRecord } from "../ports/codes.js";
 import type { OtpPurpose } from "../ports/delivery.js";
 import type { NewRefreshToken, NewSession } from "../ports/sessions.js";
 import type { Repositories } from "../ports/unit-of-work.js";
+import { memoryApiKeyRepository, memoryServiceAccountRepository } from "./memory-api-keys.js";
 import { constraintViolation, detached, isBefore, newestFirst, type Run, requireUser, take } from "./memory-tables.js";
 import { memoryUserRepository } from "./memory-users.js";
 
@@ -216,5 +217,8 @@ export function memoryRepositories(run: Run): Repositories {
           for (const c of [...t.recoveryCodes.values()]) if (c.userId === userId) t.recoveryCodes.delete(c.id);
         }),
     },
+
+    apiKeys: memoryApiKeyRepository(run),
+    serviceAccounts: memoryServiceAccountRepository(run),
   };
 }

@@ -6,6 +6,7 @@
 import { DomainError } from "../../domain/errors.js";
 import type { RefreshTokenRecord, Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
+import type { ApiKeyRecord, ServiceAccount } from "../ports/api-keys.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
 
@@ -24,6 +25,8 @@ export interface Tables {
   auditEvents: Map<string, AuditRecord>;
   otpCodes: Map<string, OtpCodeRecord>;
   recoveryCodes: Map<string, RecoveryCodeRow>;
+  apiKeys: Map<string, ApiKeyRecord>;
+  serviceAccounts: Map<string, ServiceAccount>;
 }
 
 /** Runs one statement against the tables it may see (the committed ones, or a transaction's copy). */
@@ -37,6 +40,8 @@ export function emptyTables(): Tables {
     auditEvents: new Map(),
     otpCodes: new Map(),
     recoveryCodes: new Map(),
+    apiKeys: new Map(),
+    serviceAccounts: new Map(),
   };
 }
 
@@ -49,6 +54,8 @@ export function copyTables(t: Tables): Tables {
     auditEvents: new Map(t.auditEvents),
     otpCodes: new Map(t.otpCodes),
     recoveryCodes: new Map(t.recoveryCodes),
+    apiKeys: new Map(t.apiKeys),
+    serviceAccounts: new Map(t.serviceAccounts),
   };
 }
 
@@ -98,7 +105,7 @@ export function requireUser(t: Tables, userId: string, constraint: string): void
 
 /**
  * DELETE FROM users with the schema's ON DELETE rules: sessions (and so their refresh
- * tokens), one-time codes and recovery codes cascade; audit events keep the row with
+ * tokens), one-time codes, recovery codes and API keys cascade; audit events keep the row with
  * user_id set null. Not a port operation (accounts are soft-deleted); tests use it to check
  * what a hard delete leaves.
  */
@@ -111,6 +118,7 @@ export function deleteUserRow(t: Tables, userId: string): boolean {
   }
   for (const c of [...t.otpCodes.values()]) if (c.userId === userId) t.otpCodes.delete(c.id);
   for (const c of [...t.recoveryCodes.values()]) if (c.userId === userId) t.recoveryCodes.delete(c.id);
+  for (const k of [...t.apiKeys.values()]) if (k.owner.type === "user" && k.owner.userId === userId) t.apiKeys.delete(k.id);
   for (const e of [...t.auditEvents.values()]) if (e.userId === userId) t.auditEvents.set(e.id, { ...e, userId: null });
   return true;
 }

@@ -15,6 +15,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { DependencyUnavailableError } from "../../domain/errors.js";
 import type { RefreshTokenRecord, Session } from "../../domain/session.js";
 import type { User } from "../../domain/user.js";
+import type { ApiKeyRecord, ServiceAccount } from "../ports/api-keys.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
 import type { Repositories, UnitOfWork } from "../ports/unit-of-work.js";
@@ -31,6 +32,8 @@ export interface MemoryRows {
   auditEvents: AuditRecord[];
   otpCodes: OtpCodeRecord[];
   recoveryCodes: RecoveryCodeRow[];
+  apiKeys: ApiKeyRecord[];
+  serviceAccounts: ServiceAccount[];
 }
 
 export interface MemoryUnitOfWork extends UnitOfWork {
@@ -56,6 +59,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
   readonly audit: Repositories["audit"];
   readonly otpCodes: Repositories["otpCodes"];
   readonly recoveryCodes: Repositories["recoveryCodes"];
+  readonly apiKeys: Repositories["apiKeys"];
+  readonly serviceAccounts: Repositories["serviceAccounts"];
 
   constructor() {
     const root = memoryRepositories(this.rootRun);
@@ -65,6 +70,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
     this.audit = root.audit;
     this.otpCodes = root.otpCodes;
     this.recoveryCodes = root.recoveryCodes;
+    this.apiKeys = root.apiKeys;
+    this.serviceAccounts = root.serviceAccounts;
   }
 
   ensureAvailable(): void {
@@ -104,6 +111,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
       auditEvents: [...t.auditEvents.values()].map(detached),
       otpCodes: [...t.otpCodes.values()].map(detached),
       recoveryCodes: [...t.recoveryCodes.values()].map(detached),
+      apiKeys: [...t.apiKeys.values()].map(detached),
+      serviceAccounts: [...t.serviceAccounts.values()].map(detached),
     }));
   }
 

@@ -5,7 +5,7 @@
 import { DomainError } from "../../domain/errors.js";
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
-import type { NewUser, UserExpectation, UserPatch, UserRepository } from "../ports/users.js";
+import { holdsRoleAfter, type NewUser, type UserExpectation, type UserPatch, type UserRepository } from "../ports/users.js";
 import { checkUserUnique, detached, type Run, type Tables } from "./memory-tables.js";
 
 /** The row a patch leaves (Prisma skips undefined fields; bumpAuthVersion increments). */
@@ -26,6 +26,7 @@ function patched(user: User, patch: UserPatch): User {
     "mfaEnabled",
     "totpSecretEnc",
     "totpLastStep",
+    "roles",
     "updatedAt",
   ] as const;
   for (const field of fields) {
@@ -106,6 +107,26 @@ export function memoryUserRepository(run: Run): UserRepository {
         if (!user || (user.totpLastStep !== null && user.totpLastStep >= step)) return false;
         t.users.set(id, { ...user, totpLastStep: step });
         return true;
+      }),
+    search: (prefix, page) =>
+      run((t) =>
+        [...t.users.values()]
+          .filter((u) => u.usernameNormalized.startsWith(prefix) || (u.email ?? "").toLowerCase().startsWith(prefix))
+          .filter((u) => page.after === undefined || u.usernameNormalized > page.after)
+          .sort((a, b) => (a.usernameNormalized < b.usernameNormalized ? -1 : a.usernameNormalized > b.usernameNormalized ? 1 : 0))
+          .slice(0, page.limit)
+          .map(detached),
+      ),
+    // Statements run one at a time here, so the check and the write cannot interleave.
+    updateKeepingRole: (id, role, patch) =>
+      run((t) => {
+        const user = t.users.get(id);
+        if (!user) throw new DomainError("USER_NOT_FOUND", "The user does not exist");
+        const holders = [...t.users.values()].filter((u) => holdsRoleAfter(u, role, {} as UserPatch));
+        if (holdsRoleAfter(user, role, {} as UserPatch) && !holdsRoleAfter(user, role, patch) && holders.every((u) => u.id === id)) {
+          throw new DomainError("LAST_ADMIN", `The last user with the ${role} role cannot lose it`);
+        }
+        return writeUser(t, user, patch);
       }),
   };
 }

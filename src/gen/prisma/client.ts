@@ -85,3 +85,15 @@ export type RecoveryCode = Prisma.RecoveryCodeModel
  * key). Sealed with CRYPTO__ENCRYPTION_KEY when it is set.
  */
 export type AppSecret = Prisma.AppSecretModel
+/**
+ * Model ServiceAccount
+ * A consuming service that calls this one with its own credential (service keys, `sk_`).
+ * Not a user: it has no password, sessions or roles, only keys with scopes.
+ */
+export type ServiceAccount = Prisma.ServiceAccountModel
+/**
+ * Model ApiKey
+ * API keys: a user's (`ak_`, userId set) or a service's (`sk_`, serviceId set). Only the
+ * SHA-256 of the key is stored; `start` (its first characters) is kept for listing.
+ */
+export type ApiKey = Prisma.ApiKeyModel

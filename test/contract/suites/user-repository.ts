@@ -211,6 +211,71 @@ export function describeUserRepositoryContract(name: string, makeRepositories: M
       expect(err.fieldViolations).toEqual([{ field: "email", description: "is already taken" }]);
     });
 
+    it("search: a case-insensitive prefix of the normalized username or the email, by username, keyset-paged", async () => {
+      const tag = `s${Date.now().toString(36)}${seq}`;
+      const zed = await users.create(newUser({ username: `${tag}_Zed`, usernameNormalized: `${tag}_zed`, email: `zed-${tag}@example.com` }));
+      const amy = await users.create(newUser({ username: `${tag}_Amy`, usernameNormalized: `${tag}_amy`, email: `amy-${tag}@example.com` }));
+      const mail = await users.create(newUser({ username: `other${tag}`, usernameNormalized: `other${tag}`, email: `${tag}.Mail@Example.com` }));
+      // Literal prefixes: a LIKE wildcard matches nothing it should not.
+      expect(await users.search(`${tag}%`, { limit: 10 })).toEqual([]);
+      // By normalized username: "other…" (matched by its email) before "<tag>_amy" and "<tag>_zed".
+      const all = await users.search(tag, { limit: 10 });
+      expect(all.map((u) => u.id)).toEqual([mail.id, amy.id, zed.id]);
+      // The email column is matched whatever its case (the stored email here has capitals).
+      expect((await users.search(`${tag}.mail`, { limit: 10 })).map((u) => u.id)).toEqual([mail.id]);
+      expect((await users.search(`amy-${tag}`, { limit: 10 })).map((u) => u.id)).toEqual([amy.id]);
+      const first = await users.search(tag, { limit: 2 });
+      expect(first.map((u) => u.id)).toEqual([mail.id, amy.id]);
+      expect((await users.search(tag, { limit: 2, after: first[1]?.usernameNormalized })).map((u) => u.id)).toEqual([zed.id]);
+      expect(await users.search(tag, { limit: 5, after: zed.usernameNormalized })).toEqual([]);
+      expect((await users.search("", { limit: 1000 })).length).toBeGreaterThanOrEqual(3);
+    });
+
+    it("updateKeepingRole refuses to take the role from its last active holder (LAST_ADMIN), else writes", async () => {
+      const role = `keeper${Date.now().toString(36)}${seq}`;
+      const a = await users.create(newUser({ roles: ["user", role] }));
+      const b = await users.create(newUser({ roles: ["user", role] }));
+      const t = a.createdAt;
+      const { uow } = subject();
+      const updated = await uow.transaction((tx) => tx.users.updateKeepingRole(a.id, role, { roles: ["user"], updatedAt: t }));
+      expect(updated.roles).toEqual(["user"]);
+      await expectDomainError(
+        uow.transaction((tx) => tx.users.updateKeepingRole(b.id, role, { roles: ["user"], updatedAt: t })),
+        "LAST_ADMIN",
+      );
+      // Deactivating the last holder takes the role from it as well.
+      await expectDomainError(
+        uow.transaction((tx) => tx.users.updateKeepingRole(b.id, role, { isActive: false, updatedAt: t })),
+        "LAST_ADMIN",
+      );
+      // Changes that keep it, and changes to a non-holder, go through.
+      expect((await uow.transaction((tx) => tx.users.updateKeepingRole(b.id, role, { roles: [role, "ops"], updatedAt: t }))).roles).toEqual([role, "ops"]);
+      expect((await uow.transaction((tx) => tx.users.updateKeepingRole(a.id, role, { isActive: false, updatedAt: t }))).isActive).toBe(false);
+      await expectDomainError(
+        uow.transaction((tx) => tx.users.updateKeepingRole(uuidv7(), role, { roles: [], updatedAt: t })),
+        "USER_NOT_FOUND",
+      );
+    });
+
+    it("of two concurrent updateKeepingRole that would each take the role from one of two holders, one is refused", async () => {
+      const role = `race${Date.now().toString(36)}${seq}`;
+      const a = await users.create(newUser({ roles: [role] }));
+      const b = await users.create(newUser({ roles: [role] }));
+      const { uow } = subject();
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.allSettled(
+          [a, b].map((u) => uow.transaction((tx) => tx.users.updateKeepingRole(u.id, role, { roles: ["user"], updatedAt: u.createdAt }))),
+        );
+        const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+        expect(refused).toHaveLength(1);
+        expect(refused.map((r) => (r.reason as DomainError).reason)).toEqual(["LAST_ADMIN"]);
+        const holders = (await Promise.all([a, b].map((u) => users.findById(u.id)))).filter((u) => u?.roles.includes(role));
+        expect(holders).toHaveLength(1);
+        // Give the role back for the next round.
+        for (const u of [a, b]) await users.update(u.id, { roles: [role], updatedAt: u.createdAt });
+      }
+    });
+
     it("answers USER_NOT_FOUND for an update of a missing user", async () => {
       await expectDomainError(users.update(uuidv7(), { fullName: "Ghost", updatedAt: new Date() }), "USER_NOT_FOUND");
     });

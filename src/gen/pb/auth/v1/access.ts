@@ -94,9 +94,9 @@ export interface Access {
    */
   roles: string[];
   /**
-   * A service credential (a service key) carrying this scope (e.g. "validate", "admin") may
-   * call the rpc. Until service credentials exist, such an rpc is refused unless a role above
-   * lets the caller in (fail closed).
+   * A service credential (`x-api-key: sk_...`, a service key) carrying this scope (e.g.
+   * "validate", "admin") may call the rpc. A user's `ak_` key is never a service credential,
+   * and a bearer never stands in for one: with no role above, only the service key is let in.
    */
   serviceScope: string;
 }

@@ -77,6 +77,15 @@ export enum ErrorReason {
    * AUTH__REAUTH_MAX_AGE_MINUTES: call UserService.Reauthenticate (or log in) first.
    */
   REAUTHENTICATION_REQUIRED = 27,
+  /**
+   * API_KEY_INVALID - UNAUTHENTICATED: an API key that is unknown, malformed, revoked, expired, or whose owner is
+   * disabled (one reason for all); also a missing or unusable service credential.
+   */
+  API_KEY_INVALID = 28,
+  /** API_KEY_NOT_FOUND - NOT_FOUND: no such key among the caller's own. */
+  API_KEY_NOT_FOUND = 29,
+  /** LAST_ADMIN - FAILED_PRECONDITION: the change would leave no active admin. */
+  LAST_ADMIN = 30,
   UNRECOGNIZED = -1,
 }
 
@@ -166,6 +175,15 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 27:
     case "REAUTHENTICATION_REQUIRED":
       return ErrorReason.REAUTHENTICATION_REQUIRED;
+    case 28:
+    case "API_KEY_INVALID":
+      return ErrorReason.API_KEY_INVALID;
+    case 29:
+    case "API_KEY_NOT_FOUND":
+      return ErrorReason.API_KEY_NOT_FOUND;
+    case 30:
+    case "LAST_ADMIN":
+      return ErrorReason.LAST_ADMIN;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -231,6 +249,12 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "CANCELLED";
     case ErrorReason.REAUTHENTICATION_REQUIRED:
       return "REAUTHENTICATION_REQUIRED";
+    case ErrorReason.API_KEY_INVALID:
+      return "API_KEY_INVALID";
+    case ErrorReason.API_KEY_NOT_FOUND:
+      return "API_KEY_NOT_FOUND";
+    case ErrorReason.LAST_ADMIN:
+      return "LAST_ADMIN";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

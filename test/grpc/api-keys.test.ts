@@ -2,7 +2,7 @@
  * ApiKeyService end to end on a real server (embedded defaults, or PostgreSQL + Redis in CI's
  * second pass): create, list and revoke over gRPC; ValidateApiKey with a service credential;
  * every key that does not validate gets the same answer, and a broken checksum reads nothing;
- * expiry on the injected clock; no key in logs or audit metadata.
+ * expiry on the injected clock; no key in logs, metrics or audit metadata.
  */
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,15 +141,17 @@ describe("ApiKeyService over gRPC", () => {
     expect((await failure(call(keys, keys.validateApiKey, { key: key.secret }, { metadata: { "x-api-key": key.secret } }))).code).toBe(status.UNAUTHENTICATED);
   });
 
-  it("no key appears in the logs or in audit metadata", async () => {
+  it("no key appears in the logs, the metrics or audit metadata", async () => {
     expect(secrets.length).toBeGreaterThan(3);
     const logs = server.logs.join("\n");
+    const metrics = await (await fetch(`${server.opsUrl}/metrics`)).text();
     const rows = [];
     for (const userId of userIds) rows.push(...(await seam.uow().audit.listForUser(userId, { limit: 100 })));
     expect(rows.some((r) => r.type === "api_key.created")).toBe(true);
     const audit = JSON.stringify(rows);
     for (const s of secrets) {
       expect(logs).not.toContain(s);
+      expect(metrics).not.toContain(s.slice(3, 33));
       expect(audit).not.toContain(s);
       expect(audit).not.toContain(s.slice(9));
     }

@@ -16,6 +16,7 @@ import { createEmptyPostgresDatabase } from "../test/support/database.js";
 import { PASSWORD, registerUser } from "../test/support/fixtures.js";
 import { type Clients, call, connect } from "../test/support/grpc.js";
 import { type ServiceProcess, spawnService } from "../test/support/process.js";
+import { checkQuota, planClient } from "../test/support/quota.js";
 
 interface Result {
   scenario: string;
@@ -73,6 +74,18 @@ const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
       ...(await validateApiKey(token)),
     ];
   },
+  /** CheckQuota at the same concurrency as ValidateToken: an enterprise user, so every call counts in the store. */
+  async quota(c) {
+    const reg = await registerUser(c);
+    const plans = planClient(service.port);
+    try {
+      await call(plans, plans.changePlan, { userId: reg.user!.id, planCode: "enterprise" }, { metadata: { "x-api-key": adminKey } });
+      await checkQuota(plans, serviceKey, { userId: reg.user!.id, serviceCode: "cvmaker" });
+      return [await measure("CheckQuota (64 in flight)", 20000, 64, 30, () => checkQuota(plans, serviceKey, { userId: reg.user!.id, serviceCode: "cvmaker" }))];
+    } finally {
+      plans.close();
+    }
+  },
   async login(c) {
     const reg = await registerUser(c);
     return [
@@ -124,10 +137,14 @@ const pg = process.env.DATABASE__URL ? await createEmptyPostgresDatabase() : nul
 let service: ServiceProcess;
 /** The service credential ValidateApiKey is called with, written before the service starts (PGlite has one process). */
 let serviceKey = "";
+/** ChangePlan's credential (the quota scenario moves its user to enterprise). */
+let adminKey = "";
 try {
   const direct = await openDatabase({ url: pg?.url, dataDir: join(dir, "db"), poolSize: 2 });
   try {
-    serviceKey = (await createServiceKey(new PrismaUnitOfWork(direct.prisma, { transactionTimeoutMs: 10_000 }))).secret;
+    const uow = new PrismaUnitOfWork(direct.prisma, { transactionTimeoutMs: 10_000 });
+    serviceKey = (await createServiceKey(uow)).secret;
+    adminKey = (await createServiceKey(uow, ["admin"])).secret;
   } finally {
     await direct.close();
   }

@@ -128,9 +128,11 @@ function lifecycle(
       if (keyUsageFlush) clearInterval(keyUsageFlush);
       await flushKeyUsage();
       await core.apiKeys.status.stop();
+      await core.subjectPlans.stop();
       core.notifiers.close();
       await deps.bus.close();
       if (deps.redis) await closeRedis(deps.redis);
+      if (deps.quotaRedis) await closeRedis(deps.quotaRedis);
       await deps.db.close();
     },
   };

@@ -3,6 +3,8 @@ import { createAdminUseCases } from "./admin/index.js";
 import { createApiKeyUseCases } from "./api-keys/index.js";
 import { createCodeUseCases } from "./codes/index.js";
 import { createMfaUseCases } from "./mfa/index.js";
+import { createPlanUseCases } from "./plans/index.js";
+import { createQuotaUseCases } from "./plans/quota-index.js";
 import { createSessionUseCases } from "./sessions/index.js";
 import type { CoreDeps } from "./shared/deps.js";
 import { createSignInUseCases } from "./sign-in/index.js";
@@ -19,5 +21,7 @@ export function createUseCases(deps: CoreDeps) {
     ...createAccountUseCases(deps),
     ...createApiKeyUseCases(deps),
     ...createAdminUseCases(deps),
+    ...createPlanUseCases(deps),
+    ...createQuotaUseCases(deps),
   };
 }

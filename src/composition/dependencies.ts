@@ -10,6 +10,7 @@ import { KeyRing } from "../adapters/crypto/key-ring.js";
 import type { SecretBox } from "../adapters/crypto/secret-box.js";
 import type { Logger } from "../adapters/logging/logger.js";
 import { MemoryRevocationBus } from "../adapters/memory/revocation-bus.js";
+import { PromQuotaOutcomes } from "../adapters/metrics/quota-outcomes.js";
 import { redactUrl } from "../adapters/outbound/redact-url.js";
 import { type DependencyPolicy, dependencyPolicy, guarded, guardedUnitOfWork } from "../adapters/outbound/resilience.js";
 import { PrismaAppSecretRepository } from "../adapters/prisma/app-secret-repository.js";
@@ -43,8 +44,12 @@ export interface Dependencies {
   dbPolicy: DependencyPolicy;
   uow: UnitOfWork;
   redis: Redis | null;
+  /** CheckQuota's own connection (auto-pipelined: one call per request, many in flight). */
+  quotaRedis: Redis | null;
   bus: RevocationBus;
   limiter: LimiterFactory;
+  /** CheckQuota's decisions for /metrics (registered by the transports). */
+  quotaOutcomes: PromQuotaOutcomes;
 }
 
 /** The database (migrated, behind its breaker), then Redis or its in-process stand-ins. */
@@ -63,13 +68,13 @@ export async function openDependencies(
   });
   const guardedUow = guardedUnitOfWork(new PrismaUnitOfWork(db.prisma, { transactionTimeoutMs: config.database.timeoutMs }), dbPolicy);
   const uow = seams.wrapUnitOfWork ? seams.wrapUnitOfWork(guardedUow) : guardedUow;
-  return { db, dbPolicy, uow, ...(await openCoordination(config, logger)) };
+  return { db, dbPolicy, uow, quotaOutcomes: new PromQuotaOutcomes(), ...(await openCoordination(config, logger)) };
 }
 
 /** With Redis: the revocation bus and limiter store every instance shares. Without: in-process. */
-async function openCoordination(config: Config, logger: Logger): Promise<Pick<Dependencies, "redis" | "bus" | "limiter">> {
+async function openCoordination(config: Config, logger: Logger): Promise<Pick<Dependencies, "redis" | "quotaRedis" | "bus" | "limiter">> {
   const url = config.redis.url;
-  if (!url) return { redis: null, bus: new MemoryRevocationBus(), limiter: (o) => memoryAttemptLimiter(o) };
+  if (!url) return { redis: null, quotaRedis: null, bus: new MemoryRevocationBus(), limiter: (o) => memoryAttemptLimiter(o) };
   const redis = createRedis(url, { name: "auth-service", commandTimeoutMs: config.redis.timeoutMs });
   await pingRedis(redis).catch((error: unknown) => logger.warn({ err: String(error) }, "redis not reachable yet"));
   const bus = new RedisRevocationBus(url, {
@@ -80,7 +85,8 @@ async function openCoordination(config: Config, logger: Logger): Promise<Pick<De
   logger.info({ redis: redactUrl(url) }, "using redis");
   // Not wrapped in a breaker: on a Redis failure the limiter falls back to its in-process
   // insurance limiter, so throttling still holds (security.md 36).
-  return { redis, bus, limiter: (o) => redisAttemptLimiter(redis, o) };
+  const quotaRedis = createRedis(url, { name: "auth-service-quota", commandTimeoutMs: config.redis.timeoutMs, autoPipelining: true });
+  return { redis, quotaRedis, bus, limiter: (o) => redisAttemptLimiter(redis, o) };
 }
 
 /** Access tokens: HS256 with the configured secret, or EdDSA from the key ring in the database. */

@@ -40,6 +40,7 @@ export interface Transports {
 export function buildTransports(config: Config, logger: Logger, useCases: UseCases, deps: Dependencies): Transports {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  deps.quotaOutcomes.registerOn(metrics);
   // Lets the gRPC side believe the client IP and user agent our own REST gateway forwards,
   // and nobody else's (adapters/grpc/call-context.ts). New at every start, never logged.
   const gatewaySecret = randomBytes(32).toString("base64url");

@@ -8,11 +8,14 @@ import { Argon2Hasher } from "../adapters/crypto/argon2-hasher.js";
 import { commonPasswordCheck } from "../adapters/crypto/common-passwords.js";
 import { OtplibTotp } from "../adapters/crypto/totp.js";
 import type { Logger } from "../adapters/logging/logger.js";
+import { MemoryQuotaCounter } from "../adapters/memory/quota-counter.js";
 import { createNotifier, type Notifiers } from "../adapters/notify/create-notifier.js";
 import { ClockWindowLimiter } from "../adapters/rate-limit/attempt-limiter.js";
+import { RedisQuotaCounter } from "../adapters/redis/quota-counter.js";
 import { ApiKeyRevocations } from "../application/api-keys/api-key-revocations.js";
 import { ApiKeyStatusCache } from "../application/api-keys/api-key-status.js";
 import { ApiKeyUsage } from "../application/api-keys/api-key-usage.js";
+import { SubjectPlans } from "../application/plans/subject-plans.js";
 import type { AttemptLimiter } from "../application/ports/coordination.js";
 import type { PasswordHasher } from "../application/ports/credentials.js";
 import type { Clock } from "../application/ports/time.js";
@@ -31,6 +34,8 @@ export interface Core {
   sessionStatus: SessionStatusCache;
   /** ValidateApiKey's cache (stopped at shutdown) and the key uses to flush (a timer, and at shutdown). */
   apiKeys: { status: ApiKeyStatusCache; usage: ApiKeyUsage };
+  /** The plan cache of CheckQuota (stopped at shutdown). */
+  subjectPlans: SubjectPlans;
   notifiers: Notifiers;
 }
 
@@ -54,6 +59,13 @@ export async function buildUseCases(
     logger.error({ err: String(error) }, "api key revocation broadcast failed; peers re-check within the cache TTL"),
   );
   const apiKeyUsage = new ApiKeyUsage(deps.uow.apiKeys, clock);
+  // The same rule again: a user's plan is trusted at most SESSION__STATUS_CACHE_MS.
+  const subjectPlans = new SubjectPlans(deps.uow, deps.bus, clock, {
+    ttlMs: config.session.statusCacheMs,
+    maxEntries: 100_000,
+    reportError: (error) => logger.error({ err: String(error) }, "plan change broadcast failed; peers re-read within the cache TTL"),
+  });
+  await subjectPlans.start();
   const notifiers = buildNotifiers(config, logger, clock);
   const hasher = await buildPasswordHasher(config, seams.wrapHasher);
   const useCases = createUseCases({
@@ -70,12 +82,16 @@ export async function buildUseCases(
     apiKeyStatus,
     apiKeyRevocations,
     apiKeyUsage,
+    subjectPlans,
+    // Exact across instances on Redis; in-process (one instance only) without REDIS__URL.
+    quota: deps.quotaRedis ? new RedisQuotaCounter(deps.quotaRedis, { keyPrefix: config.redis.keyPrefix }) : new MemoryQuotaCounter(clock),
+    quotaOutcomes: deps.quotaOutcomes,
     settings: useCaseSettings(config),
     notifier: notifiers.notifier,
     totp: new OtplibTotp(config.mfa.issuer),
     report: (message, error) => logger.warn({ err: String(error) }, message),
   });
-  return { useCases, sessionStatus, apiKeys: { status: apiKeyStatus, usage: apiKeyUsage }, notifiers };
+  return { useCases, sessionStatus, apiKeys: { status: apiKeyStatus, usage: apiKeyUsage }, subjectPlans, notifiers };
 }
 
 function buildNotifiers(config: Config, logger: Logger, clock: Clock): Notifiers {

@@ -27,7 +27,8 @@ export type AuditEventType =
   | "admin.user_disabled"
   | "admin.user_enabled"
   | "admin.roles_changed"
-  | "admin.sessions_revoked";
+  | "admin.sessions_revoked"
+  | "plan.changed";
 
 export interface AuditEventInput {
   userId: string | null;

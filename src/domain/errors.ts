@@ -28,7 +28,9 @@ export type ErrorReason =
   | "REAUTHENTICATION_REQUIRED"
   | "API_KEY_INVALID"
   | "API_KEY_NOT_FOUND"
-  | "LAST_ADMIN";
+  | "LAST_ADMIN"
+  | "QUOTA_EXCEEDED"
+  | "SERVICE_NOT_FOUND";
 
 export interface FieldViolation {
   /** The request field, in the proto's snake_case (`password`, `update_mask`). */
@@ -36,8 +38,15 @@ export interface FieldViolation {
   description: string;
 }
 
+/** For QUOTA_EXCEEDED: which quota was used up (google.rpc.QuotaFailure.Violation). */
+export interface QuotaViolation {
+  subject: string;
+  description: string;
+}
+
 export interface DomainErrorOptions {
   fieldViolations?: FieldViolation[];
+  quotaViolation?: QuotaViolation;
   /** For RATE_LIMITED / ACCOUNT_LOCKED: when the caller may try again. */
   retryAfterSeconds?: number;
   /** Extra ErrorInfo metadata; never secrets, never raw input. */
@@ -50,6 +59,7 @@ export class DomainError extends Error {
   readonly fieldViolations: FieldViolation[];
   readonly retryAfterSeconds: number | undefined;
   readonly metadata: Record<string, string>;
+  readonly quotaViolation: QuotaViolation | undefined;
 
   constructor(reason: ErrorReason, message: string, options: DomainErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -58,6 +68,7 @@ export class DomainError extends Error {
     this.fieldViolations = options.fieldViolations ?? [];
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.metadata = options.metadata ?? {};
+    this.quotaViolation = options.quotaViolation;
   }
 }
 

@@ -115,7 +115,9 @@ describe.each(kinds)("migrations on %s", (kind) => {
           "api_keys",
           "app_secrets",
           "audit_events",
+          "catalogue_services",
           "otp_codes",
+          "plans",
           "recovery_codes",
           "refresh_tokens",
           "service_accounts",
@@ -131,6 +133,34 @@ describe.each(kinds)("migrations on %s", (kind) => {
   it("applies nothing the second time", async () => {
     expect(await applyMigrations(raw.exec)).toEqual({ applied: [] });
     expect(await recorded(raw.exec)).toHaveLength(migrationNames.length);
+  });
+
+  it("seeds the plans and the catalogue once; running the seed again keeps an operator's edits and adds nothing", async () => {
+    const plans = () => raw.exec.query<{ code: string; name: string; daily_limit: number; unlimited: boolean }>("SELECT * FROM plans ORDER BY code");
+    expect(await plans()).toEqual([
+      { code: "anonym", name: "Anonymous", daily_limit: 1, unlimited: false },
+      { code: "enterprise", name: "Enterprise", daily_limit: 0, unlimited: true },
+      { code: "free", name: "Free", daily_limit: 50, unlimited: false },
+      { code: "pro", name: "Pro", daily_limit: 1000, unlimited: false },
+    ]);
+    const services = await raw.exec.query<{ code: string }>("SELECT code FROM catalogue_services");
+    expect(services.map((s) => s.code)).toEqual(expect.arrayContaining(["3dbinpacking", "cvmaker", "jobportal", "media_information"]));
+    expect(services).toHaveLength(10);
+
+    await raw.exec.exec("UPDATE plans SET name = 'Gratis', daily_limit = 60 WHERE code = 'free'; DELETE FROM catalogue_services WHERE code = 'ocr'");
+    // The migrations again (recorded: nothing runs), then the seed statements themselves again.
+    expect(await applyMigrations(raw.exec)).toEqual({ applied: [] });
+    const name = migrationNames.find((n) => n.endsWith("_plans_and_catalogue"));
+    if (!name) throw new Error("no plans_and_catalogue migration");
+    const sql = await readFile(path.join(defaultMigrationsDir, name, "migration.sql"), "utf8");
+    const seeds = sql.split(";").filter((statement) => /INSERT INTO/.test(statement));
+    expect(seeds).toHaveLength(2);
+    for (const statement of seeds) await raw.exec.exec(`${statement};`);
+
+    expect((await plans()).find((p) => p.code === "free")).toEqual({ code: "free", name: "Gratis", daily_limit: 60, unlimited: false });
+    expect(await plans()).toHaveLength(4);
+    // A deleted row comes back only by the seed, which is what ON CONFLICT DO NOTHING does.
+    expect(await raw.exec.query("SELECT code FROM catalogue_services")).toHaveLength(10);
   });
 
   it("refuses a migration edited after it was applied, but not a line-ending change", async () => {

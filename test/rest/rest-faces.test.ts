@@ -363,6 +363,34 @@ const cases: Record<string, () => Promise<void>> = {
     expect(r).toMatchObject({ revokedSessions: 1 });
     expectStatus(await rpc("auth.v1.UserService/GetMe", { bearer: account.accessToken }), 401, GRPC.UNAUTHENTICATED);
   },
+  // PlanService: the catalogue is public, the subscription the bearer's, ChangePlan an admin's.
+  "auth.v1.PlanService/ListPlans": async () => {
+    const r = ok(await rpc("auth.v1.PlanService/ListPlans"));
+    expect(r.plans.map((p: { code: string }) => p.code)).toEqual(["anonym", "free", "pro", "enterprise"]);
+    expect(r.plans[3]).toMatchObject({ code: "enterprise", unlimited: true });
+  },
+  "auth.v1.PlanService/ListServices": async () => {
+    const r = ok(await rpc("auth.v1.PlanService/ListServices"));
+    expect(r.services).toHaveLength(10);
+    expect(r.services.map((s: { code: string }) => s.code)).toContain("media_information");
+  },
+  "auth.v1.PlanService/GetSubscription": async () => {
+    const a = await register();
+    const r = ok(await rpc("auth.v1.PlanService/GetSubscription", { bearer: a.accessToken }));
+    expect(r.plan).toMatchObject({ code: "free", dailyLimit: 50 });
+    expect(r.usage).toHaveLength(10);
+    expect(r.usage[0]).toMatchObject({ limit: 50, resetTime: expect.stringMatching(/T00:00:00/) });
+    expectStatus(await rpc("auth.v1.PlanService/GetSubscription"), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
+  "auth.v1.PlanService/ChangePlan": async () => {
+    const { id, account } = await adminTarget();
+    const r = ok(await rpc("auth.v1.PlanService/ChangePlan", { headers: await adminHeaders(), path: { user_id: id }, body: { plan_code: "pro" } }));
+    expect(r.plan).toMatchObject({ code: "pro", dailyLimit: 1000 });
+    const bad = await rpc("auth.v1.PlanService/ChangePlan", { headers: await adminHeaders(), path: { user_id: id }, body: { planCode: "platinum" } });
+    expectStatus(bad, 400, GRPC.INVALID_ARGUMENT, "VALIDATION_FAILED");
+    const plain = await rpc("auth.v1.PlanService/ChangePlan", { bearer: account.accessToken, path: { user_id: id }, body: { planCode: "free" } });
+    expectStatus(plain, 403, GRPC.PERMISSION_DENIED, "PERMISSION_DENIED");
+  },
 };
 
 /**

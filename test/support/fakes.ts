@@ -1,4 +1,5 @@
 /** In-memory stand-ins for application ports, for use-case unit tests (no server, no database). */
+import { MemoryQuotaCounter } from "../../src/adapters/memory/quota-counter.js";
 import type { AuditRecord } from "../../src/application/ports/audit.js";
 import type { AttemptLimiter, LimitState } from "../../src/application/ports/coordination.js";
 import type { Notification } from "../../src/application/ports/delivery.js";
@@ -55,6 +56,7 @@ export function recordingNotifier(): { send(n: Notification): Promise<void>; sen
 // queue), so `flushBackground()` is enough to let fire-and-forget work (notices, codes) finish.
 
 import { createHash } from "node:crypto";
+import { SubjectPlans } from "../../src/application/plans/subject-plans.js";
 import type { CodeHasher, PasswordHasher, SecretSealer, Totp } from "../../src/application/ports/credentials.js";
 import type { Clock, IdGenerator, Random, RequestContext } from "../../src/application/ports/time.js";
 import type { AccessTokenClaims, AccessTokenService, PublicJwk, VerifiedAccessToken } from "../../src/application/ports/tokens.js";
@@ -340,6 +342,9 @@ export function makeDeps<O extends Partial<CoreDeps> = Record<never, never>>(ove
     sessionStatus: fakeSessionStatus(),
     revoker: recordingRevoker(),
     ...apiKeyDeps(clock),
+    subjectPlans: new SubjectPlans(overrides.uow ?? untouchableUnitOfWork, recordingBus(), clock, { ttlMs: 1000, maxEntries: 1000 }),
+    quota: new MemoryQuotaCounter(clock),
+    quotaOutcomes: { record: () => {} },
     settings: testSettings(),
     notifier: recordingNotifier(),
     codeHasher: fakeCodeHasher(),

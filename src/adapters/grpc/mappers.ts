@@ -1,9 +1,12 @@
 /** Pure conversions between the core's types and the generated protobuf messages. */
 
 import type { VerifiedApiKey } from "../../application/api-keys/verify-api-key.js";
+import type { QuotaDecision } from "../../application/plans/check-quota.js";
+import type { Subscription } from "../../application/plans/get-subscription.js";
 import type { ApiKeyRecord } from "../../application/ports/api-keys.js";
 import type { AuditRecord } from "../../application/ports/audit.js";
 import type { OtpPurpose as CoreOtpPurpose } from "../../application/ports/delivery.js";
+import type { CatalogueService, Plan } from "../../application/ports/plans.js";
 import type { PublicJwk } from "../../application/ports/tokens.js";
 import type { IssuedTokens } from "../../application/sessions/open-session.js";
 import type { Principal } from "../../application/sessions/validate-token.js";
@@ -12,6 +15,7 @@ import type { User } from "../../domain/user.js";
 import type { GetUserResponse } from "../../gen/pb/auth/v1/admin_service.js";
 import { OwnerType, type ApiKey as PbApiKey, type ValidateApiKeyResponse } from "../../gen/pb/auth/v1/api_key_service.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
+import type { CheckQuotaResponse, GetSubscriptionResponse, CatalogueService as PbCatalogueService, Plan as PbPlan } from "../../gen/pb/auth/v1/plan_service.js";
 import type { Jwk, AuditEvent as PbAuditEvent, Session as PbSession, User as PbUser, TokenPair } from "../../gen/pb/auth/v1/resources.js";
 import type { ListSessionsResponse } from "../../gen/pb/auth/v1/session_service.js";
 
@@ -144,5 +148,27 @@ export function verifiedApiKeyToPb(key: VerifiedApiKey): ValidateApiKeyResponse 
     scopes: [...key.scopes],
     plan: key.plan,
     expireTime: key.expiresAt ?? undefined,
+  };
+}
+
+/** An allowed CheckQuota; unlimited answers limit and remaining 0 with `unlimited` set. */
+export function quotaDecisionToPb(d: QuotaDecision): CheckQuotaResponse {
+  return { allowed: d.allowed, limit: d.limit ?? 0, remaining: d.remaining ?? 0, unlimited: d.limit === null, resetTime: d.resetTime, plan: d.plan };
+}
+
+/** A plan; unlimited answers daily_limit 0. */
+export function planToPb(p: Plan): PbPlan {
+  return { code: p.code, name: p.name, dailyLimit: p.unlimited ? 0 : p.dailyLimit, unlimited: p.unlimited };
+}
+
+export function catalogueServiceToPb(s: CatalogueService): PbCatalogueService {
+  return { code: s.code, name: s.name, description: s.description };
+}
+
+/** The plan and today's usage per service; unlimited answers limit 0 with `unlimited` set. */
+export function subscriptionToPb(s: Subscription): GetSubscriptionResponse {
+  return {
+    plan: planToPb(s.plan),
+    usage: s.usage.map((u) => ({ serviceCode: u.serviceCode, used: u.used, limit: u.limit ?? 0, unlimited: u.limit === null, resetTime: u.resetTime })),
   };
 }

@@ -6,6 +6,7 @@ import type { UseCases } from "../../application/use-cases.js";
 import { AdminServiceService } from "../../gen/pb/auth/v1/admin_service.js";
 import { ApiKeyServiceService } from "../../gen/pb/auth/v1/api_key_service.js";
 import { AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
+import { PlanServiceService } from "../../gen/pb/auth/v1/plan_service.js";
 import { SessionServiceService } from "../../gen/pb/auth/v1/session_service.js";
 import { UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
 import type { InflightCalls } from "../transport/inflight-calls.js";
@@ -14,11 +15,19 @@ import { adminServiceHandlers } from "./admin-service.js";
 import { apiKeyServiceHandlers } from "./api-key-service.js";
 import { authServiceHandlers } from "./auth-service.js";
 import { reflectionPackageDefinition } from "./descriptors.js";
+import { planServiceHandlers } from "./plan-service.js";
 import { sessionServiceHandlers } from "./session-service.js";
 import type { Unary } from "./unary.js";
 import { userServiceHandlers } from "./user-service.js";
 
-export const SERVICE_NAMES = ["auth.v1.AuthService", "auth.v1.SessionService", "auth.v1.UserService", "auth.v1.ApiKeyService", "auth.v1.AdminService"] as const;
+export const SERVICE_NAMES = [
+  "auth.v1.AuthService",
+  "auth.v1.SessionService",
+  "auth.v1.UserService",
+  "auth.v1.ApiKeyService",
+  "auth.v1.AdminService",
+  "auth.v1.PlanService",
+] as const;
 
 /** Which calls need a bearer token: the access option each rpc declares (access-table.ts). */
 export function authPolicyOf(method: string): BearerRule {
@@ -59,6 +68,7 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
   server.addService(UserServiceService, userServiceHandlers(options.useCases, options.unary));
   server.addService(ApiKeyServiceService, apiKeyServiceHandlers(options.useCases, options.unary));
   server.addService(AdminServiceService, adminServiceHandlers(options.useCases, options.unary));
+  server.addService(PlanServiceService, planServiceHandlers(options.useCases, options.unary));
   options.health.implementation.addToServer(server);
   // Our contract from the buf descriptor set, plus grpc.health.v1 so grpcurl can describe it too.
   const reflection = new ReflectionService({

@@ -6,8 +6,8 @@
  */
 import { status as Code, Metadata, type ServiceError } from "@grpc/grpc-js";
 import { BrokenCircuitError, IsolatedCircuitError, TaskCancelledError } from "cockatiel";
-import { DependencyUnavailableError, DomainError, type ErrorReason, type FieldViolation } from "../../domain/errors.js";
-import { BadRequest, ErrorInfo, RequestInfo, RetryInfo } from "../../gen/pb/google/rpc/error_details.js";
+import { DependencyUnavailableError, DomainError, type ErrorReason, type FieldViolation, type QuotaViolation } from "../../domain/errors.js";
+import { BadRequest, ErrorInfo, QuotaFailure, RequestInfo, RetryInfo } from "../../gen/pb/google/rpc/error_details.js";
 import { Status } from "../../gen/pb/google/rpc/status.js";
 
 export const ERROR_DOMAIN = "auth.v1";
@@ -36,6 +36,8 @@ const CODES: Record<WireReason, Code> = {
   API_KEY_INVALID: Code.UNAUTHENTICATED,
   API_KEY_NOT_FOUND: Code.NOT_FOUND,
   LAST_ADMIN: Code.FAILED_PRECONDITION,
+  QUOTA_EXCEEDED: Code.RESOURCE_EXHAUSTED,
+  SERVICE_NOT_FOUND: Code.NOT_FOUND,
   MFA_REQUIRED: Code.FAILED_PRECONDITION,
   CONTACT_NOT_VERIFIED: Code.FAILED_PRECONDITION,
   ACCOUNT_DISABLED: Code.PERMISSION_DENIED,
@@ -81,6 +83,7 @@ export function mapError(error: unknown, requestId: string): MappedError {
       fieldViolations: error.fieldViolations,
       retryAfterSeconds: error.retryAfterSeconds,
       metadata: error.metadata,
+      quotaViolation: error.quotaViolation,
     });
   }
   if (isDependencyFailure(error)) {
@@ -123,6 +126,7 @@ function build(
     fieldViolations?: readonly FieldViolation[];
     retryAfterSeconds?: number | undefined;
     metadata?: Record<string, string>;
+    quotaViolation?: QuotaViolation | undefined;
   },
   code: Code = CODES[reason],
 ): MappedError {
@@ -142,6 +146,13 @@ function build(
   if (extra.retryAfterSeconds !== undefined) {
     const retryDelay = { seconds: Math.ceil(extra.retryAfterSeconds), nanos: 0 };
     details.push(any("google.rpc.RetryInfo", RetryInfo.encode({ retryDelay }).finish()));
+  }
+  if (code === Code.RESOURCE_EXHAUSTED && extra.quotaViolation) {
+    const { subject, description } = extra.quotaViolation;
+    const violations = [
+      { subject, description, apiService: "", quotaMetric: "", quotaId: "", quotaDimensions: {}, quotaValue: 0, futureQuotaValue: undefined },
+    ];
+    details.push(any("google.rpc.QuotaFailure", QuotaFailure.encode({ violations }).finish()));
   }
   const metadata = new Metadata();
   metadata.set("grpc-status-details-bin", Buffer.from(Status.encode({ code, message, details }).finish()));

@@ -15,6 +15,8 @@ export const REPOSITORY_KEYS = [
   "recoveryCodes",
   "apiKeys",
   "serviceAccounts",
+  "plans",
+  "catalogue",
 ] as const satisfies readonly RepositoryKey[];
 
 type Unlisted = Exclude<RepositoryKey, (typeof REPOSITORY_KEYS)[number]>;

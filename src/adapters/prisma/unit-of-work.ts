@@ -12,6 +12,7 @@ import { PrismaApiKeyRepository } from "./api-key-repository.js";
 import { PrismaAuditLog } from "./audit-log.js";
 import { translatePrismaError } from "./errors.js";
 import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
+import { PrismaCatalogueRepository, PrismaPlanRepository } from "./plan-repository.js";
 import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
 import { PrismaRefreshTokenRepository } from "./refresh-token-repository.js";
 import { PrismaServiceAccountRepository } from "./service-account-repository.js";
@@ -33,6 +34,8 @@ const REPOSITORY_CLASSES: { [K in RepositoryKey]: new (client: Prisma.Transactio
   recoveryCodes: PrismaRecoveryCodeRepository,
   apiKeys: PrismaApiKeyRepository,
   serviceAccounts: PrismaServiceAccountRepository,
+  plans: PrismaPlanRepository,
+  catalogue: PrismaCatalogueRepository,
 };
 
 /** The repositories of the Repositories port over one client (root or transaction). */

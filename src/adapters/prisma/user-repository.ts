@@ -116,7 +116,7 @@ export class PrismaUserRepository implements UserRepository {
 }
 
 /** The columns a patch sets; undefined fields are left alone. */
-function userData(patch: UserPatch): Prisma.UserUpdateManyMutationInput {
+function userData(patch: UserPatch): Prisma.UserUncheckedUpdateManyInput {
   return {
     username: patch.username,
     usernameNormalized: patch.usernameNormalized,
@@ -133,6 +133,7 @@ function userData(patch: UserPatch): Prisma.UserUpdateManyMutationInput {
     totpSecretEnc: patch.totpSecretEnc,
     totpLastStep: patch.totpLastStep,
     roles: patch.roles,
+    plan: patch.plan,
     authVersion: patch.bumpAuthVersion ? { increment: 1 } : undefined,
     updatedAt: patch.updatedAt,
   };

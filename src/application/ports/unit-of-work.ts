@@ -2,6 +2,7 @@
 import type { ApiKeyRepository, ServiceAccountRepository } from "./api-keys.js";
 import type { AuditLog } from "./audit.js";
 import type { OtpCodeRepository, RecoveryCodeRepository } from "./codes.js";
+import type { CatalogueRepository, PlanRepository } from "./plans.js";
 import type { RefreshTokenRepository, SessionRepository } from "./sessions.js";
 import type { UserRepository } from "./users.js";
 
@@ -14,6 +15,8 @@ export interface Repositories {
   recoveryCodes: RecoveryCodeRepository;
   apiKeys: ApiKeyRepository;
   serviceAccounts: ServiceAccountRepository;
+  plans: PlanRepository;
+  catalogue: CatalogueRepository;
 }
 
 export interface UnitOfWork extends Repositories {

@@ -32,6 +32,8 @@ export interface UserPatch {
   totpLastStep?: number | null;
   /** The full new set of roles. */
   roles?: string[];
+  /** The code of the user's plan (its subscription); must name an existing plan (a foreign key). */
+  plan?: string;
   /** Adds one to authVersion in the same statement: a change of how the account signs in. */
   bumpAuthVersion?: boolean;
   updatedAt: Date;

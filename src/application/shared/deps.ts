@@ -2,9 +2,11 @@ import type { PasswordPolicy } from "../../domain/password-policy.js";
 import type { ApiKeyRevocations } from "../api-keys/api-key-revocations.js";
 import type { ApiKeyStatusCache } from "../api-keys/api-key-status.js";
 import type { ApiKeyUsage } from "../api-keys/api-key-usage.js";
+import type { SubjectPlans } from "../plans/subject-plans.js";
 import type { AttemptLimiter } from "../ports/coordination.js";
 import type { CodeHasher, PasswordHasher, SecretSealer, Totp } from "../ports/credentials.js";
 import type { Notifier } from "../ports/delivery.js";
+import type { QuotaCounter, QuotaOutcomes } from "../ports/quota.js";
 import type { Clock, IdGenerator, Random } from "../ports/time.js";
 import type { AccessTokenService } from "../ports/tokens.js";
 import type { UnitOfWork } from "../ports/unit-of-work.js";
@@ -43,6 +45,12 @@ export interface CoreDeps {
   apiKeyRevocations: ApiKeyRevocations;
   /** Collects key uses; written in batches, at most once a minute per key. */
   apiKeyUsage: ApiKeyUsage;
+  /** The plan of a user for CheckQuota's hot path (briefly cached, dropped on ChangePlan everywhere). */
+  subjectPlans: SubjectPlans;
+  /** CheckQuota's daily counters: Redis (exact across instances) or in-process (one instance). */
+  quota: QuotaCounter;
+  /** Allowed/refused CheckQuota by service and plan, for /metrics. */
+  quotaOutcomes: QuotaOutcomes;
   settings: AuthSettings;
   notifier: Notifier;
   codeHasher: CodeHasher;

@@ -9,6 +9,7 @@ import type { OtpPurpose } from "../ports/delivery.js";
 import type { NewRefreshToken, NewSession } from "../ports/sessions.js";
 import type { Repositories } from "../ports/unit-of-work.js";
 import { memoryApiKeyRepository, memoryServiceAccountRepository } from "./memory-api-keys.js";
+import { memoryCatalogueRepository, memoryPlanRepository } from "./memory-plans.js";
 import { constraintViolation, detached, isBefore, newestFirst, type Run, requireUser, take } from "./memory-tables.js";
 import { memoryUserRepository } from "./memory-users.js";
 
@@ -220,5 +221,7 @@ export function memoryRepositories(run: Run): Repositories {
 
     apiKeys: memoryApiKeyRepository(run),
     serviceAccounts: memoryServiceAccountRepository(run),
+    plans: memoryPlanRepository(run),
+    catalogue: memoryCatalogueRepository(run),
   };
 }

@@ -9,6 +9,8 @@ import type { User } from "../../domain/user.js";
 import type { ApiKeyRecord, ServiceAccount } from "../ports/api-keys.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
+import type { CatalogueService, Plan } from "../ports/plans.js";
+import { SEEDED_PLANS, SEEDED_SERVICES } from "./seeded-plans.js";
 
 export interface RecoveryCodeRow {
   id: string;
@@ -27,6 +29,9 @@ export interface Tables {
   recoveryCodes: Map<string, RecoveryCodeRow>;
   apiKeys: Map<string, ApiKeyRecord>;
   serviceAccounts: Map<string, ServiceAccount>;
+  /** Seeded as the migration seeds them (memory-plans.ts). */
+  plans: Map<string, Plan>;
+  catalogue: Map<string, CatalogueService>;
 }
 
 /** Runs one statement against the tables it may see (the committed ones, or a transaction's copy). */
@@ -42,6 +47,8 @@ export function emptyTables(): Tables {
     recoveryCodes: new Map(),
     apiKeys: new Map(),
     serviceAccounts: new Map(),
+    plans: new Map(SEEDED_PLANS.map((p) => [p.code, { ...p }])),
+    catalogue: new Map(SEEDED_SERVICES.map((c) => [c.code, { ...c }])),
   };
 }
 
@@ -56,6 +63,8 @@ export function copyTables(t: Tables): Tables {
     recoveryCodes: new Map(t.recoveryCodes),
     apiKeys: new Map(t.apiKeys),
     serviceAccounts: new Map(t.serviceAccounts),
+    plans: new Map(t.plans),
+    catalogue: new Map(t.catalogue),
   };
 }
 
@@ -97,6 +106,11 @@ export function checkUserUnique(t: Tables, row: User, replacing?: string): void 
       if (other.id !== replacing && other[field] === value) throw userAlreadyExists(field);
     }
   }
+}
+
+/** users.plan references plans.code (users_plan_fkey). */
+export function requirePlan(t: Tables, code: string): void {
+  if (!t.plans.has(code)) throw constraintViolation("foreign key", "users_plan_fkey");
 }
 
 export function requireUser(t: Tables, userId: string, constraint: string): void {

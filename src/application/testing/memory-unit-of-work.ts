@@ -61,6 +61,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
   readonly recoveryCodes: Repositories["recoveryCodes"];
   readonly apiKeys: Repositories["apiKeys"];
   readonly serviceAccounts: Repositories["serviceAccounts"];
+  readonly plans: Repositories["plans"];
+  readonly catalogue: Repositories["catalogue"];
 
   constructor() {
     const root = memoryRepositories(this.rootRun);
@@ -72,6 +74,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
     this.recoveryCodes = root.recoveryCodes;
     this.apiKeys = root.apiKeys;
     this.serviceAccounts = root.serviceAccounts;
+    this.plans = root.plans;
+    this.catalogue = root.catalogue;
   }
 
   ensureAvailable(): void {

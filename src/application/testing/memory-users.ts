@@ -6,7 +6,7 @@ import { DomainError } from "../../domain/errors.js";
 import type { IdentifierKind } from "../../domain/identifiers.js";
 import type { User } from "../../domain/user.js";
 import { holdsRoleAfter, type NewUser, type UserExpectation, type UserPatch, type UserRepository } from "../ports/users.js";
-import { checkUserUnique, detached, type Run, type Tables } from "./memory-tables.js";
+import { checkUserUnique, detached, type Run, requirePlan, type Tables } from "./memory-tables.js";
 
 /** The row a patch leaves (Prisma skips undefined fields; bumpAuthVersion increments). */
 function patched(user: User, patch: UserPatch): User {
@@ -27,6 +27,7 @@ function patched(user: User, patch: UserPatch): User {
     "totpSecretEnc",
     "totpLastStep",
     "roles",
+    "plan",
     "updatedAt",
   ] as const;
   for (const field of fields) {
@@ -49,6 +50,7 @@ function meets(user: User, expected: UserExpectation): boolean {
 function writeUser(t: Tables, user: User, patch: UserPatch): User {
   const next = patched(user, patch);
   checkUserUnique(t, next, user.id);
+  if (patch.plan !== undefined) requirePlan(t, next.plan);
   t.users.set(next.id, next);
   return detached(next);
 }
@@ -80,6 +82,7 @@ export function memoryUserRepository(run: Run): UserRepository {
           authVersion: 0,
         };
         checkUserUnique(t, row);
+        requirePlan(t, row.plan);
         t.users.set(row.id, row);
         return detached(row);
       }),

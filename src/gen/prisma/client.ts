@@ -97,3 +97,16 @@ export type ServiceAccount = Prisma.ServiceAccountModel
  * SHA-256 of the key is stored; `start` (its first characters) is kept for listing.
  */
 export type ApiKey = Prisma.ApiKeyModel
+/**
+ * Model Plan
+ * A plan: how many calls a day a subscriber may make to each catalogue service. Seeded by the
+ * migration (anonym, free, pro, enterprise) with ON CONFLICT DO NOTHING, so an operator's edits
+ * survive later migrations.
+ */
+export type Plan = Prisma.PlanModel
+/**
+ * Model CatalogueService
+ * The catalogue of consuming microservices whose daily use CheckQuota counts. Seeded by the
+ * migration like the plans.
+ */
+export type CatalogueService = Prisma.CatalogueServiceModel

@@ -406,7 +406,9 @@ export const ModelName = {
   RecoveryCode: 'RecoveryCode',
   AppSecret: 'AppSecret',
   ServiceAccount: 'ServiceAccount',
-  ApiKey: 'ApiKey'
+  ApiKey: 'ApiKey',
+  Plan: 'Plan',
+  CatalogueService: 'CatalogueService'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -422,7 +424,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "user" | "session" | "refreshToken" | "auditEvent" | "signingKey" | "otpCode" | "recoveryCode" | "appSecret" | "serviceAccount" | "apiKey"
+    modelProps: "user" | "session" | "refreshToken" | "auditEvent" | "signingKey" | "otpCode" | "recoveryCode" | "appSecret" | "serviceAccount" | "apiKey" | "plan" | "catalogueService"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1166,6 +1168,154 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Plan: {
+      payload: Prisma.$PlanPayload<ExtArgs>
+      fields: Prisma.PlanFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.PlanFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.PlanFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>
+        }
+        findFirst: {
+          args: Prisma.PlanFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.PlanFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>
+        }
+        findMany: {
+          args: Prisma.PlanFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>[]
+        }
+        create: {
+          args: Prisma.PlanCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>
+        }
+        createMany: {
+          args: Prisma.PlanCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.PlanCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>[]
+        }
+        delete: {
+          args: Prisma.PlanDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>
+        }
+        update: {
+          args: Prisma.PlanUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>
+        }
+        deleteMany: {
+          args: Prisma.PlanDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.PlanUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.PlanUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>[]
+        }
+        upsert: {
+          args: Prisma.PlanUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$PlanPayload>
+        }
+        aggregate: {
+          args: Prisma.PlanAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregatePlan>
+        }
+        groupBy: {
+          args: Prisma.PlanGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PlanGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.PlanCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.PlanCountAggregateOutputType> | number
+        }
+      }
+    }
+    CatalogueService: {
+      payload: Prisma.$CatalogueServicePayload<ExtArgs>
+      fields: Prisma.CatalogueServiceFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.CatalogueServiceFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.CatalogueServiceFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>
+        }
+        findFirst: {
+          args: Prisma.CatalogueServiceFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.CatalogueServiceFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>
+        }
+        findMany: {
+          args: Prisma.CatalogueServiceFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>[]
+        }
+        create: {
+          args: Prisma.CatalogueServiceCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>
+        }
+        createMany: {
+          args: Prisma.CatalogueServiceCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.CatalogueServiceCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>[]
+        }
+        delete: {
+          args: Prisma.CatalogueServiceDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>
+        }
+        update: {
+          args: Prisma.CatalogueServiceUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>
+        }
+        deleteMany: {
+          args: Prisma.CatalogueServiceDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.CatalogueServiceUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.CatalogueServiceUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>[]
+        }
+        upsert: {
+          args: Prisma.CatalogueServiceUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$CatalogueServicePayload>
+        }
+        aggregate: {
+          args: Prisma.CatalogueServiceAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateCatalogueService>
+        }
+        groupBy: {
+          args: Prisma.CatalogueServiceGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CatalogueServiceGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.CatalogueServiceCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.CatalogueServiceCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1355,6 +1505,25 @@ export const ApiKeyScalarFieldEnum = {
 } as const
 
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const PlanScalarFieldEnum = {
+  code: 'code',
+  name: 'name',
+  dailyLimit: 'dailyLimit',
+  unlimited: 'unlimited'
+} as const
+
+export type PlanScalarFieldEnum = (typeof PlanScalarFieldEnum)[keyof typeof PlanScalarFieldEnum]
+
+
+export const CatalogueServiceScalarFieldEnum = {
+  code: 'code',
+  name: 'name',
+  description: 'description'
+} as const
+
+export type CatalogueServiceScalarFieldEnum = (typeof CatalogueServiceScalarFieldEnum)[keyof typeof CatalogueServiceScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1654,6 +1823,8 @@ export type GlobalOmitConfig = {
   appSecret?: Prisma.AppSecretOmit
   serviceAccount?: Prisma.ServiceAccountOmit
   apiKey?: Prisma.ApiKeyOmit
+  plan?: Prisma.PlanOmit
+  catalogueService?: Prisma.CatalogueServiceOmit
 }
 
 /* Types for Logging */

@@ -60,7 +60,9 @@ export const ModelName = {
   RecoveryCode: 'RecoveryCode',
   AppSecret: 'AppSecret',
   ServiceAccount: 'ServiceAccount',
-  ApiKey: 'ApiKey'
+  ApiKey: 'ApiKey',
+  Plan: 'Plan',
+  CatalogueService: 'CatalogueService'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -229,6 +231,25 @@ export const ApiKeyScalarFieldEnum = {
 } as const
 
 export type ApiKeyScalarFieldEnum = (typeof ApiKeyScalarFieldEnum)[keyof typeof ApiKeyScalarFieldEnum]
+
+
+export const PlanScalarFieldEnum = {
+  code: 'code',
+  name: 'name',
+  dailyLimit: 'dailyLimit',
+  unlimited: 'unlimited'
+} as const
+
+export type PlanScalarFieldEnum = (typeof PlanScalarFieldEnum)[keyof typeof PlanScalarFieldEnum]
+
+
+export const CatalogueServiceScalarFieldEnum = {
+  code: 'code',
+  name: 'name',
+  description: 'description'
+} as const
+
+export type CatalogueServiceScalarFieldEnum = (typeof CatalogueServiceScalarFieldEnum)[keyof typeof CatalogueServiceScalarFieldEnum]
 
 
 export const SortOrder = {

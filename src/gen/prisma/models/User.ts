@@ -341,6 +341,7 @@ export type UserWhereInput = {
   otpCodes?: Prisma.OtpCodeListRelationFilter
   recoveryCodes?: Prisma.RecoveryCodeListRelationFilter
   apiKeys?: Prisma.ApiKeyListRelationFilter
+  planRef?: Prisma.XOR<Prisma.PlanScalarRelationFilter, Prisma.PlanWhereInput>
 }
 
 export type UserOrderByWithRelationInput = {
@@ -369,6 +370,7 @@ export type UserOrderByWithRelationInput = {
   otpCodes?: Prisma.OtpCodeOrderByRelationAggregateInput
   recoveryCodes?: Prisma.RecoveryCodeOrderByRelationAggregateInput
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
+  planRef?: Prisma.PlanOrderByWithRelationInput
 }
 
 export type UserWhereUniqueInput = Prisma.AtLeast<{
@@ -400,6 +402,7 @@ export type UserWhereUniqueInput = Prisma.AtLeast<{
   otpCodes?: Prisma.OtpCodeListRelationFilter
   recoveryCodes?: Prisma.RecoveryCodeListRelationFilter
   apiKeys?: Prisma.ApiKeyListRelationFilter
+  planRef?: Prisma.XOR<Prisma.PlanScalarRelationFilter, Prisma.PlanWhereInput>
 }, "id" | "usernameNormalized" | "email" | "phone">
 
 export type UserOrderByWithAggregationInput = {
@@ -470,7 +473,6 @@ export type UserCreateInput = {
   totpSecretEnc?: string | null
   totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
-  plan?: string
   isActive?: boolean
   deletedAt?: Date | string | null
   createdAt: Date | string
@@ -482,6 +484,7 @@ export type UserCreateInput = {
   otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
   recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutUserInput
+  planRef?: Prisma.PlanCreateNestedOneWithoutUsersInput
 }
 
 export type UserUncheckedCreateInput = {
@@ -526,7 +529,6 @@ export type UserUpdateInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -538,6 +540,7 @@ export type UserUpdateInput = {
   otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
   recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutUserNestedInput
+  planRef?: Prisma.PlanUpdateOneRequiredWithoutUsersNestedInput
 }
 
 export type UserUncheckedUpdateInput = {
@@ -605,7 +608,6 @@ export type UserUpdateManyMutationInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -732,6 +734,16 @@ export type UserNullableScalarRelationFilter = {
   isNot?: Prisma.UserWhereInput | null
 }
 
+export type UserListRelationFilter = {
+  every?: Prisma.UserWhereInput
+  some?: Prisma.UserWhereInput
+  none?: Prisma.UserWhereInput
+}
+
+export type UserOrderByRelationAggregateInput = {
+  _count?: Prisma.SortOrder
+}
+
 export type UserCreaterolesInput = {
   set: string[]
 }
@@ -853,6 +865,48 @@ export type UserUpdateOneWithoutApiKeysNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.UserUpdateToOneWithWhereWithoutApiKeysInput, Prisma.UserUpdateWithoutApiKeysInput>, Prisma.UserUncheckedUpdateWithoutApiKeysInput>
 }
 
+export type UserCreateNestedManyWithoutPlanRefInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutPlanRefInput, Prisma.UserUncheckedCreateWithoutPlanRefInput> | Prisma.UserCreateWithoutPlanRefInput[] | Prisma.UserUncheckedCreateWithoutPlanRefInput[]
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlanRefInput | Prisma.UserCreateOrConnectWithoutPlanRefInput[]
+  createMany?: Prisma.UserCreateManyPlanRefInputEnvelope
+  connect?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+}
+
+export type UserUncheckedCreateNestedManyWithoutPlanRefInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutPlanRefInput, Prisma.UserUncheckedCreateWithoutPlanRefInput> | Prisma.UserCreateWithoutPlanRefInput[] | Prisma.UserUncheckedCreateWithoutPlanRefInput[]
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlanRefInput | Prisma.UserCreateOrConnectWithoutPlanRefInput[]
+  createMany?: Prisma.UserCreateManyPlanRefInputEnvelope
+  connect?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+}
+
+export type UserUpdateManyWithoutPlanRefNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutPlanRefInput, Prisma.UserUncheckedCreateWithoutPlanRefInput> | Prisma.UserCreateWithoutPlanRefInput[] | Prisma.UserUncheckedCreateWithoutPlanRefInput[]
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlanRefInput | Prisma.UserCreateOrConnectWithoutPlanRefInput[]
+  upsert?: Prisma.UserUpsertWithWhereUniqueWithoutPlanRefInput | Prisma.UserUpsertWithWhereUniqueWithoutPlanRefInput[]
+  createMany?: Prisma.UserCreateManyPlanRefInputEnvelope
+  set?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  disconnect?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  delete?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  connect?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  update?: Prisma.UserUpdateWithWhereUniqueWithoutPlanRefInput | Prisma.UserUpdateWithWhereUniqueWithoutPlanRefInput[]
+  updateMany?: Prisma.UserUpdateManyWithWhereWithoutPlanRefInput | Prisma.UserUpdateManyWithWhereWithoutPlanRefInput[]
+  deleteMany?: Prisma.UserScalarWhereInput | Prisma.UserScalarWhereInput[]
+}
+
+export type UserUncheckedUpdateManyWithoutPlanRefNestedInput = {
+  create?: Prisma.XOR<Prisma.UserCreateWithoutPlanRefInput, Prisma.UserUncheckedCreateWithoutPlanRefInput> | Prisma.UserCreateWithoutPlanRefInput[] | Prisma.UserUncheckedCreateWithoutPlanRefInput[]
+  connectOrCreate?: Prisma.UserCreateOrConnectWithoutPlanRefInput | Prisma.UserCreateOrConnectWithoutPlanRefInput[]
+  upsert?: Prisma.UserUpsertWithWhereUniqueWithoutPlanRefInput | Prisma.UserUpsertWithWhereUniqueWithoutPlanRefInput[]
+  createMany?: Prisma.UserCreateManyPlanRefInputEnvelope
+  set?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  disconnect?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  delete?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  connect?: Prisma.UserWhereUniqueInput | Prisma.UserWhereUniqueInput[]
+  update?: Prisma.UserUpdateWithWhereUniqueWithoutPlanRefInput | Prisma.UserUpdateWithWhereUniqueWithoutPlanRefInput[]
+  updateMany?: Prisma.UserUpdateManyWithWhereWithoutPlanRefInput | Prisma.UserUpdateManyWithWhereWithoutPlanRefInput[]
+  deleteMany?: Prisma.UserScalarWhereInput | Prisma.UserScalarWhereInput[]
+}
+
 export type UserCreateWithoutSessionsInput = {
   id: string
   username: string
@@ -867,7 +921,6 @@ export type UserCreateWithoutSessionsInput = {
   totpSecretEnc?: string | null
   totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
-  plan?: string
   isActive?: boolean
   deletedAt?: Date | string | null
   createdAt: Date | string
@@ -878,6 +931,7 @@ export type UserCreateWithoutSessionsInput = {
   otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
   recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutUserInput
+  planRef?: Prisma.PlanCreateNestedOneWithoutUsersInput
 }
 
 export type UserUncheckedCreateWithoutSessionsInput = {
@@ -937,7 +991,6 @@ export type UserUpdateWithoutSessionsInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -948,6 +1001,7 @@ export type UserUpdateWithoutSessionsInput = {
   otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
   recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutUserNestedInput
+  planRef?: Prisma.PlanUpdateOneRequiredWithoutUsersNestedInput
 }
 
 export type UserUncheckedUpdateWithoutSessionsInput = {
@@ -991,7 +1045,6 @@ export type UserCreateWithoutAuditEventsInput = {
   totpSecretEnc?: string | null
   totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
-  plan?: string
   isActive?: boolean
   deletedAt?: Date | string | null
   createdAt: Date | string
@@ -1002,6 +1055,7 @@ export type UserCreateWithoutAuditEventsInput = {
   otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
   recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutUserInput
+  planRef?: Prisma.PlanCreateNestedOneWithoutUsersInput
 }
 
 export type UserUncheckedCreateWithoutAuditEventsInput = {
@@ -1061,7 +1115,6 @@ export type UserUpdateWithoutAuditEventsInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1072,6 +1125,7 @@ export type UserUpdateWithoutAuditEventsInput = {
   otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
   recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutUserNestedInput
+  planRef?: Prisma.PlanUpdateOneRequiredWithoutUsersNestedInput
 }
 
 export type UserUncheckedUpdateWithoutAuditEventsInput = {
@@ -1115,7 +1169,6 @@ export type UserCreateWithoutOtpCodesInput = {
   totpSecretEnc?: string | null
   totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
-  plan?: string
   isActive?: boolean
   deletedAt?: Date | string | null
   createdAt: Date | string
@@ -1126,6 +1179,7 @@ export type UserCreateWithoutOtpCodesInput = {
   auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
   recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutUserInput
+  planRef?: Prisma.PlanCreateNestedOneWithoutUsersInput
 }
 
 export type UserUncheckedCreateWithoutOtpCodesInput = {
@@ -1185,7 +1239,6 @@ export type UserUpdateWithoutOtpCodesInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1196,6 +1249,7 @@ export type UserUpdateWithoutOtpCodesInput = {
   auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
   recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutUserNestedInput
+  planRef?: Prisma.PlanUpdateOneRequiredWithoutUsersNestedInput
 }
 
 export type UserUncheckedUpdateWithoutOtpCodesInput = {
@@ -1239,7 +1293,6 @@ export type UserCreateWithoutRecoveryCodesInput = {
   totpSecretEnc?: string | null
   totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
-  plan?: string
   isActive?: boolean
   deletedAt?: Date | string | null
   createdAt: Date | string
@@ -1250,6 +1303,7 @@ export type UserCreateWithoutRecoveryCodesInput = {
   auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
   otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutUserInput
+  planRef?: Prisma.PlanCreateNestedOneWithoutUsersInput
 }
 
 export type UserUncheckedCreateWithoutRecoveryCodesInput = {
@@ -1309,7 +1363,6 @@ export type UserUpdateWithoutRecoveryCodesInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1320,6 +1373,7 @@ export type UserUpdateWithoutRecoveryCodesInput = {
   auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
   otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutUserNestedInput
+  planRef?: Prisma.PlanUpdateOneRequiredWithoutUsersNestedInput
 }
 
 export type UserUncheckedUpdateWithoutRecoveryCodesInput = {
@@ -1363,7 +1417,6 @@ export type UserCreateWithoutApiKeysInput = {
   totpSecretEnc?: string | null
   totpLastStep?: number | null
   roles?: Prisma.UserCreaterolesInput | string[]
-  plan?: string
   isActive?: boolean
   deletedAt?: Date | string | null
   createdAt: Date | string
@@ -1374,6 +1427,7 @@ export type UserCreateWithoutApiKeysInput = {
   auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
   otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
   recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
+  planRef?: Prisma.PlanCreateNestedOneWithoutUsersInput
 }
 
 export type UserUncheckedCreateWithoutApiKeysInput = {
@@ -1433,7 +1487,6 @@ export type UserUpdateWithoutApiKeysInput = {
   totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   roles?: Prisma.UserUpdaterolesInput | string[]
-  plan?: Prisma.StringFieldUpdateOperationsInput | string
   isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
   deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1444,6 +1497,7 @@ export type UserUpdateWithoutApiKeysInput = {
   auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
   otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
   recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
+  planRef?: Prisma.PlanUpdateOneRequiredWithoutUsersNestedInput
 }
 
 export type UserUncheckedUpdateWithoutApiKeysInput = {
@@ -1471,6 +1525,210 @@ export type UserUncheckedUpdateWithoutApiKeysInput = {
   auditEvents?: Prisma.AuditEventUncheckedUpdateManyWithoutUserNestedInput
   otpCodes?: Prisma.OtpCodeUncheckedUpdateManyWithoutUserNestedInput
   recoveryCodes?: Prisma.RecoveryCodeUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserCreateWithoutPlanRefInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  authVersion?: number
+  sessions?: Prisma.SessionCreateNestedManyWithoutUserInput
+  auditEvents?: Prisma.AuditEventCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutUserInput
+}
+
+export type UserUncheckedCreateWithoutPlanRefInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  authVersion?: number
+  sessions?: Prisma.SessionUncheckedCreateNestedManyWithoutUserInput
+  auditEvents?: Prisma.AuditEventUncheckedCreateNestedManyWithoutUserInput
+  otpCodes?: Prisma.OtpCodeUncheckedCreateNestedManyWithoutUserInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedCreateNestedManyWithoutUserInput
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutUserInput
+}
+
+export type UserCreateOrConnectWithoutPlanRefInput = {
+  where: Prisma.UserWhereUniqueInput
+  create: Prisma.XOR<Prisma.UserCreateWithoutPlanRefInput, Prisma.UserUncheckedCreateWithoutPlanRefInput>
+}
+
+export type UserCreateManyPlanRefInputEnvelope = {
+  data: Prisma.UserCreateManyPlanRefInput | Prisma.UserCreateManyPlanRefInput[]
+  skipDuplicates?: boolean
+}
+
+export type UserUpsertWithWhereUniqueWithoutPlanRefInput = {
+  where: Prisma.UserWhereUniqueInput
+  update: Prisma.XOR<Prisma.UserUpdateWithoutPlanRefInput, Prisma.UserUncheckedUpdateWithoutPlanRefInput>
+  create: Prisma.XOR<Prisma.UserCreateWithoutPlanRefInput, Prisma.UserUncheckedCreateWithoutPlanRefInput>
+}
+
+export type UserUpdateWithWhereUniqueWithoutPlanRefInput = {
+  where: Prisma.UserWhereUniqueInput
+  data: Prisma.XOR<Prisma.UserUpdateWithoutPlanRefInput, Prisma.UserUncheckedUpdateWithoutPlanRefInput>
+}
+
+export type UserUpdateManyWithWhereWithoutPlanRefInput = {
+  where: Prisma.UserScalarWhereInput
+  data: Prisma.XOR<Prisma.UserUpdateManyMutationInput, Prisma.UserUncheckedUpdateManyWithoutPlanRefInput>
+}
+
+export type UserScalarWhereInput = {
+  AND?: Prisma.UserScalarWhereInput | Prisma.UserScalarWhereInput[]
+  OR?: Prisma.UserScalarWhereInput[]
+  NOT?: Prisma.UserScalarWhereInput | Prisma.UserScalarWhereInput[]
+  id?: Prisma.UuidFilter<"User"> | string
+  username?: Prisma.StringFilter<"User"> | string
+  usernameNormalized?: Prisma.StringFilter<"User"> | string
+  email?: Prisma.StringNullableFilter<"User"> | string | null
+  phone?: Prisma.StringNullableFilter<"User"> | string | null
+  fullName?: Prisma.StringFilter<"User"> | string
+  passwordHash?: Prisma.StringNullableFilter<"User"> | string | null
+  emailVerified?: Prisma.BoolFilter<"User"> | boolean
+  phoneVerified?: Prisma.BoolFilter<"User"> | boolean
+  mfaEnabled?: Prisma.BoolFilter<"User"> | boolean
+  totpSecretEnc?: Prisma.StringNullableFilter<"User"> | string | null
+  totpLastStep?: Prisma.IntNullableFilter<"User"> | number | null
+  roles?: Prisma.StringNullableListFilter<"User">
+  plan?: Prisma.StringFilter<"User"> | string
+  isActive?: Prisma.BoolFilter<"User"> | boolean
+  deletedAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  createdAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  updatedAt?: Prisma.DateTimeFilter<"User"> | Date | string
+  lastLoginAt?: Prisma.DateTimeNullableFilter<"User"> | Date | string | null
+  authVersion?: Prisma.IntFilter<"User"> | number
+}
+
+export type UserCreateManyPlanRefInput = {
+  id: string
+  username: string
+  usernameNormalized: string
+  email?: string | null
+  phone?: string | null
+  fullName?: string
+  passwordHash?: string | null
+  emailVerified?: boolean
+  phoneVerified?: boolean
+  mfaEnabled?: boolean
+  totpSecretEnc?: string | null
+  totpLastStep?: number | null
+  roles?: Prisma.UserCreaterolesInput | string[]
+  isActive?: boolean
+  deletedAt?: Date | string | null
+  createdAt: Date | string
+  updatedAt: Date | string
+  lastLoginAt?: Date | string | null
+  authVersion?: number
+}
+
+export type UserUpdateWithoutPlanRefInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  authVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  sessions?: Prisma.SessionUpdateManyWithoutUserNestedInput
+  auditEvents?: Prisma.AuditEventUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateWithoutPlanRefInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  authVersion?: Prisma.IntFieldUpdateOperationsInput | number
+  sessions?: Prisma.SessionUncheckedUpdateManyWithoutUserNestedInput
+  auditEvents?: Prisma.AuditEventUncheckedUpdateManyWithoutUserNestedInput
+  otpCodes?: Prisma.OtpCodeUncheckedUpdateManyWithoutUserNestedInput
+  recoveryCodes?: Prisma.RecoveryCodeUncheckedUpdateManyWithoutUserNestedInput
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutUserNestedInput
+}
+
+export type UserUncheckedUpdateManyWithoutPlanRefInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  username?: Prisma.StringFieldUpdateOperationsInput | string
+  usernameNormalized?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  phone?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  fullName?: Prisma.StringFieldUpdateOperationsInput | string
+  passwordHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  emailVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  phoneVerified?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  mfaEnabled?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  totpSecretEnc?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  totpLastStep?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  roles?: Prisma.UserUpdaterolesInput | string[]
+  isActive?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  deletedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastLoginAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  authVersion?: Prisma.IntFieldUpdateOperationsInput | number
 }
 
 
@@ -1566,6 +1824,7 @@ export type UserSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   otpCodes?: boolean | Prisma.User$otpCodesArgs<ExtArgs>
   recoveryCodes?: boolean | Prisma.User$recoveryCodesArgs<ExtArgs>
   apiKeys?: boolean | Prisma.User$apiKeysArgs<ExtArgs>
+  planRef?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
@@ -1590,6 +1849,7 @@ export type UserSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   updatedAt?: boolean
   lastLoginAt?: boolean
   authVersion?: boolean
+  planRef?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -1613,6 +1873,7 @@ export type UserSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   updatedAt?: boolean
   lastLoginAt?: boolean
   authVersion?: boolean
+  planRef?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["user"]>
 
 export type UserSelectScalar = {
@@ -1645,10 +1906,15 @@ export type UserInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   otpCodes?: boolean | Prisma.User$otpCodesArgs<ExtArgs>
   recoveryCodes?: boolean | Prisma.User$recoveryCodesArgs<ExtArgs>
   apiKeys?: boolean | Prisma.User$apiKeysArgs<ExtArgs>
+  planRef?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
   _count?: boolean | Prisma.UserCountOutputTypeDefaultArgs<ExtArgs>
 }
-export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
-export type UserIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
+export type UserIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  planRef?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
+}
+export type UserIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  planRef?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
+}
 
 export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "User"
@@ -1658,6 +1924,7 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     otpCodes: Prisma.$OtpCodePayload<ExtArgs>[]
     recoveryCodes: Prisma.$RecoveryCodePayload<ExtArgs>[]
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
+    planRef: Prisma.$PlanPayload<ExtArgs>
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1694,6 +1961,10 @@ export type $UserPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
      */
     totpLastStep: number | null
     roles: string[]
+    /**
+     * The subscription: the code of the user's plan (a foreign key to plans). One plan per user,
+     * no history: ChangePlan overwrites it and the audit log keeps who changed it when.
+     */
     plan: string
     isActive: boolean
     /**
@@ -2108,6 +2379,7 @@ export interface Prisma__UserClient<T, Null = never, ExtArgs extends runtime.Typ
   otpCodes<T extends Prisma.User$otpCodesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$otpCodesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$OtpCodePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   recoveryCodes<T extends Prisma.User$recoveryCodesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$recoveryCodesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$RecoveryCodePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   apiKeys<T extends Prisma.User$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.User$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  planRef<T extends Prisma.PlanDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.PlanDefaultArgs<ExtArgs>>): Prisma.Prisma__PlanClient<runtime.Types.Result.GetResult<Prisma.$PlanPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -2411,6 +2683,10 @@ export type UserCreateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions
    */
   data: Prisma.UserCreateManyInput | Prisma.UserCreateManyInput[]
   skipDuplicates?: boolean
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserIncludeCreateManyAndReturn<ExtArgs> | null
 }
 
 /**
@@ -2481,6 +2757,10 @@ export type UserUpdateManyAndReturnArgs<ExtArgs extends runtime.Types.Extensions
    * Limit how many Users to update.
    */
   limit?: number
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.UserIncludeUpdateManyAndReturn<ExtArgs> | null
 }
 
 /**

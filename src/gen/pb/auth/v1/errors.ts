@@ -86,6 +86,13 @@ export enum ErrorReason {
   API_KEY_NOT_FOUND = 29,
   /** LAST_ADMIN - FAILED_PRECONDITION: the change would leave no active admin. */
   LAST_ADMIN = 30,
+  /**
+   * QUOTA_EXCEEDED - RESOURCE_EXHAUSTED: the subject used its daily quota of the service (RetryInfo: seconds to the
+   * next UTC midnight; QuotaFailure).
+   */
+  QUOTA_EXCEEDED = 31,
+  /** SERVICE_NOT_FOUND - NOT_FOUND: no such service in the catalogue. */
+  SERVICE_NOT_FOUND = 32,
   UNRECOGNIZED = -1,
 }
 
@@ -184,6 +191,12 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 30:
     case "LAST_ADMIN":
       return ErrorReason.LAST_ADMIN;
+    case 31:
+    case "QUOTA_EXCEEDED":
+      return ErrorReason.QUOTA_EXCEEDED;
+    case 32:
+    case "SERVICE_NOT_FOUND":
+      return ErrorReason.SERVICE_NOT_FOUND;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -255,6 +268,10 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "API_KEY_NOT_FOUND";
     case ErrorReason.LAST_ADMIN:
       return "LAST_ADMIN";
+    case ErrorReason.QUOTA_EXCEEDED:
+      return "QUOTA_EXCEEDED";
+    case ErrorReason.SERVICE_NOT_FOUND:
+      return "SERVICE_NOT_FOUND";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

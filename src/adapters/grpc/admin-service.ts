@@ -1,20 +1,8 @@
-import type { AdminActor } from "../../application/admin/actor.js";
 import type { UseCases } from "../../application/use-cases.js";
-import { DomainError } from "../../domain/errors.js";
 import { type AdminServiceServer, AdminServiceService } from "../../gen/pb/auth/v1/admin_service.js";
-import type { CallContext } from "./call-context.js";
 import { userDetailsToPb, userToPb } from "./mappers.js";
+import { adminActor } from "./principal.js";
 import type { Unary } from "./unary.js";
-
-/**
- * Who the access interceptor let in: a service key with the `admin` scope, or a bearer whose
- * user holds the `admin` role (the rpcs' access option). Neither here is a wiring bug, answered safely.
- */
-function adminActor(ctx: CallContext): AdminActor {
-  if (ctx.service !== null) return { type: "service", serviceId: ctx.service.serviceId };
-  if (ctx.principal !== null) return { type: "user", userId: ctx.principal.userId };
-  throw new DomainError("AUTHENTICATION_REQUIRED", "This call needs an admin's bearer token or a service key");
-}
 
 export function adminServiceHandlers(uc: UseCases, unary: Unary): AdminServiceServer {
   const s = AdminServiceService;

@@ -1,21 +1,8 @@
-import type { AdminActor } from "../../application/admin/actor.js";
 import type { UseCases } from "../../application/use-cases.js";
-import { DomainError } from "../../domain/errors.js";
 import { type PlanServiceServer, PlanServiceService } from "../../gen/pb/auth/v1/plan_service.js";
-import type { CallContext } from "./call-context.js";
 import { catalogueServiceToPb, planToPb, quotaDecisionToPb, subscriptionToPb } from "./mappers.js";
-import { requirePrincipal } from "./principal.js";
+import { adminActor, requirePrincipal } from "./principal.js";
 import type { Unary } from "./unary.js";
-
-/**
- * Who the access interceptor let into ChangePlan: a service key with the `admin` scope, or a
- * bearer whose user holds the `admin` role. Neither here is a wiring bug, answered safely.
- */
-function adminActor(ctx: CallContext): AdminActor {
-  if (ctx.service !== null) return { type: "service", serviceId: ctx.service.serviceId };
-  if (ctx.principal !== null) return { type: "user", userId: ctx.principal.userId };
-  throw new DomainError("AUTHENTICATION_REQUIRED", "This call needs an admin's bearer token or a service key");
-}
 
 /** PlanService: the catalogue and plans (public), the caller's subscription, ChangePlan, CheckQuota. */
 export function planServiceHandlers(uc: UseCases, unary: Unary): PlanServiceServer {

@@ -6,7 +6,6 @@
  * `/metrics` is not served here (404 like any unknown path): see ops/ops-listener.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { Logger } from "../logging/logger.js";
@@ -22,6 +21,7 @@ import { GrpcForwarder } from "./gateway/grpc-forwarder.js";
 import type { ApiDescriptors } from "./gateway/http-rules.js";
 import { RouteTable } from "./gateway/route-table.js";
 import { BadHttpRequest, decodeResponse, encodeRequest } from "./gateway/transcode.js";
+import { listenOn } from "./listen.js";
 import { DocsAssets } from "./ops/docs.js";
 import { OpsEndpoints, type Reply } from "./ops/ops-endpoints.js";
 import { NO_STORE, SECURITY_HEADERS } from "./security-headers.js";
@@ -100,14 +100,7 @@ export class HttpGateway {
   /** Binds the HTTP port (0 picks one) and connects to the gRPC server at `grpcTarget`. */
   async listen(host: string, port: number, grpcTarget: string): Promise<number> {
     this.forwarder = new GrpcForwarder(grpcTarget, { secret: this.options.gatewaySecret, deadlineMs: FORWARD_DEADLINE_MS });
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+    return listenOn(this.server, host, port);
   }
 
   /** Stops accepting, lets requests in progress finish until `deadline` (epoch ms), then closes. */

@@ -185,8 +185,9 @@ export class ClockWindowLimiter implements AttemptLimiter {
 
   async consume(key: string, points = 1): Promise<LimitState> {
     const { current, msLeft } = this.window();
-    const previous = this.used(await this.inner.peek(`${key}@${current - 1}`));
-    const after = await this.inner.consume(`${key}@${current}`, points);
+    // The previous window is closed (nothing counts into it any more): read it alongside.
+    const [before, after] = await Promise.all([this.inner.peek(`${key}@${current - 1}`), this.inner.consume(`${key}@${current}`, points)]);
+    const previous = this.used(before);
     // The inner count clamps at its limit: a refusal there is over the limit here too.
     const currentUsed = after.allowed ? this.used(after) : this.points + 1;
     const total = previous + currentUsed;

@@ -36,15 +36,13 @@ export interface CompletedCheck {
 type Deps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "tokens" | "settings" | "loginFailures" | "revoker">;
 
 /**
- * The one end of every login (password, one-time code, and next OAuth): clears the account's
- * failure count, then in one transaction writes the user only while what the checks read still
- * holds (a password change, reset, deletion or contact change committed meanwhile makes the
+ * The one end of every login (password, one-time code, and next OAuth): in one transaction it
+ * writes the user only while what the checks read still holds (a password change, reset, deletion or contact change committed meanwhile makes the
  * login fail, so a login in flight never outlives it), runs the kind's extra writes, opens the
- * session and audits `login.succeeded`; announces any sessions it revoked once committed, and
- * returns the token pair.
+ * session and audits `login.succeeded`; announces any sessions it revoked once committed, clears
+ * the account's failure count, and returns the token pair.
  */
 export async function completeLogin(deps: Deps, ctx: RequestContext, done: CompletedCheck): Promise<LoginOutput> {
-  await credentialSucceeded(deps, done.attempt);
   const now = deps.clock.now();
   const audit = auditTrail(deps, ctx, { userId: done.user.id });
   const { updated, opened } = await revokingWrite(deps, async (tx, revoked) => {
@@ -55,5 +53,8 @@ export async function completeLogin(deps: Deps, ctx: RequestContext, done: Compl
     await audit.record(tx, "login.succeeded", { sessionId: opened.session.id, metadata: { method: done.method, ...done.auditMetadata } });
     return { updated, opened };
   });
+  // Only a login that went through clears the count: one that lost the race to a credential
+  // change stays counted like any other failed attempt.
+  await credentialSucceeded(deps, done.attempt);
   return { user: updated, session: opened.session, tokens: await tokensForNewSession(deps, updated, opened) };
 }

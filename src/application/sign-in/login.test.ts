@@ -240,8 +240,11 @@ describe("Login", () => {
     const { uow, deps, login } = setup();
     const user = await seedUser(deps, { username: "ada" });
     deps.hasher.beforeVerify = () => uow.users.update(user.id, { passwordHash: "h:another one entirely", bumpAuthVersion: true, updatedAt: deps.clock.now() });
+    const before = (await deps.loginFailures.peek(`user:${user.id}`)).remaining;
     const e = await rejection(login.execute(input(), ctx));
     expect(e.reason).toBe("INVALID_CREDENTIALS");
+    // The lost login stays counted: only a login that went through clears the count.
+    expect((await deps.loginFailures.peek(`user:${user.id}`)).remaining).toBe(before - 1);
     const rows = await uow.rows();
     expect(rows.sessions).toEqual([]);
     expect(rows.refreshTokens).toEqual([]);

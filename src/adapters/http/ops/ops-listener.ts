@@ -7,9 +7,9 @@
  * is 404 or 405.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { requestIdOr } from "../../transport/request-id.js";
+import { listenOn } from "../listen.js";
 import { NO_STORE, SECURITY_HEADERS } from "../security-headers.js";
 
 export class OpsListener {
@@ -23,14 +23,7 @@ export class OpsListener {
 
   /** Binds `host:port` (0 picks a free port) and returns the port. */
   async listen(host: string, port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    return (this.server.address() as AddressInfo).port;
+    return listenOn(this.server, host, port);
   }
 
   /** Stops accepting and closes every connection (a scrape in progress is simply retried). */

@@ -1,181 +1,172 @@
 /**
- * Load harness: starts the service as its own process (embedded defaults, or PostgreSQL/Redis
- * when DATABASE__URL / REDIS__URL are set) and drives it over gRPC from this process.
- *   npm run bench                     # all scenarios
- *   npm run bench -- validate login   # some of them
- * Every loop is bounded in count and time; traffic goes to 127.0.0.1 only.
+ * `npm run bench`: the service's throughput as a ratio of its own baselines (docs/performance.md).
+ * Starts the service as its own process on a fresh PostgreSQL database and Redis, and the
+ * baseline server (bench/baseline-server.ts) as another; one client (this process) drives
+ * both in alternating rounds, and prints each ratio, the throughputs, p50/p99, the service's
+ * RSS idle and after load, and one `BENCH_JSON {...}` line.
+ *
+ *   npm run bench                          # every path (validate login refresh rest apikey quota)
+ *   npm run bench -- validate quota        # some of them
+ *   npm run bench -- --quick validate      # 2 rounds of 1 s: a smoke test
+ *   npm run bench -- scale                 # p50/p99 at 10,000 vs 1,000,000 users (bench/scale.ts)
+ *   BENCH_SECONDS=3 BENCH_ROUNDS=4 BENCH_CONCURRENCY=64 npm run bench
+ *   (also BENCH_WARMUP_SECONDS, BENCH_RAMP_SECONDS: the unmeasured start of each round; BENCH_SERVICE=tsx|dist)
+ *
+ * Every loop is bounded in time; traffic stays on 127.0.0.1; the scratch database is dropped.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { openDatabase } from "../src/adapters/prisma/client.js";
-import { PrismaUnitOfWork } from "../src/adapters/prisma/unit-of-work.js";
-import { apiKeyClient, createServiceKey } from "../test/support/api-key-server.js";
-import { createEmptyPostgresDatabase } from "../test/support/database.js";
-import { PASSWORD, registerUser } from "../test/support/fixtures.js";
-import { type Clients, call, connect } from "../test/support/grpc.js";
-import { type ServiceProcess, spawnService } from "../test/support/process.js";
-import { checkQuota, planClient } from "../test/support/quota.js";
+import { pathToFileURL } from "node:url";
+import { PASSWORD } from "../test/support/fixtures.js";
+import type { CompareOptions, Comparison } from "./measure.js";
+import { createDatabase, serviceEnv, sleep, startBaseline, startService } from "./processes.js";
+import { runScale } from "./scale.js";
+import { type Prepared, prepare, SCENARIOS, type ScenarioName } from "./scenarios.js";
+import { argon2FromConfig } from "./seed-users.js";
 
-interface Result {
-  scenario: string;
-  requests: number;
-  concurrency: number;
-  seconds: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  errors: number;
+export const RSS_TARGETS = { idleMiB: 150, afterLoadMiB: 200 };
+
+export interface BenchOptions extends CompareOptions {
+  quick: boolean;
 }
 
-async function measure(scenario: string, total: number, concurrency: number, maxSeconds: number, op: (i: number) => Promise<unknown>): Promise<Result> {
-  const latencies: number[] = [];
-  let next = 0;
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + maxSeconds * 1000;
-  const worker = async () => {
-    while (next < total && performance.now() < deadline) {
-      const i = next++;
-      const t = performance.now();
-      try {
-        await op(i);
-      } catch {
-        errors++;
-      }
-      latencies.push(performance.now() - t);
-    }
+export function benchOptions(argv: string[], env: Record<string, string | undefined> = process.env): BenchOptions {
+  const quick = argv.includes("--quick");
+  const num = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+    return n;
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 100) / 100;
   return {
-    scenario,
-    requests: latencies.length,
-    concurrency,
-    seconds: Math.round(seconds * 100) / 100,
-    perSecond: Math.round(latencies.length / seconds),
-    p50: q(0.5),
-    p99: q(0.99),
-    errors,
+    quick,
+    rounds: Math.round(num("BENCH_ROUNDS", quick ? 2 : 6)),
+    seconds: num("BENCH_SECONDS", quick ? 1 : 5),
+    concurrency: Math.round(num("BENCH_CONCURRENCY", 64)),
+    warmupSeconds: num("BENCH_WARMUP_SECONDS", quick ? 0.5 : 2),
+    rampSeconds: num("BENCH_RAMP_SECONDS", quick ? 0.25 : 1),
   };
 }
 
-const scenarios: Record<string, (c: Clients) => Promise<Result[]>> = {
-  async validate(c) {
-    const reg = await registerUser(c);
-    const token = reg.tokens!.accessToken;
-    await call(c.auth, c.auth.validateToken, { accessToken: token });
-    return [
-      await measure("ValidateToken (1 in flight)", 2000, 1, 20, () => call(c.auth, c.auth.validateToken, { accessToken: token })),
-      await measure("ValidateToken (64 in flight)", 20000, 64, 30, () => call(c.auth, c.auth.validateToken, { accessToken: token })),
-      ...(await validateApiKey(token)),
-    ];
-  },
-  /** CheckQuota at the same concurrency as ValidateToken: an enterprise user, so every call counts in the store. */
-  async quota(c) {
-    const reg = await registerUser(c);
-    const plans = planClient(service.port);
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+function printTable(results: Comparison[], rss: { idleMiB: number; afterLoadMiB: number; peakMiB: number }): void {
+  console.log(
+    "| path (PostgreSQL + Redis) | service req/s | baseline req/s | ratio | per round | target | service p50 / p99 ms | baseline p50 / p99 ms | errors |",
+  );
+  console.log("|---|---:|---:|---:|---|---:|---:|---:|---:|");
+  for (const r of results) {
+    const verdict = r.target === null ? "—" : `≥ ${r.target} ${r.ratio >= r.target ? "ok" : "MISSED"}`;
+    console.log(
+      `| ${r.name} (${r.concurrency} in flight) | ${fmt(r.a.perSecond)} | ${fmt(r.b.perSecond)} | ${r.ratio.toFixed(3)} | ${r.roundRatios.map((x) => x.toFixed(2)).join(" ")} | ${verdict} | ${r.a.p50} / ${r.a.p99} | ${r.b.p50} / ${r.b.p99} | ${r.a.errors} / ${r.b.errors} |`,
+    );
+  }
+  const ok = (v: number, max: number) => (v < max ? "ok" : "MISSED");
+  console.log(
+    `\nservice RSS: idle ${rss.idleMiB} MiB (< ${RSS_TARGETS.idleMiB} ${ok(rss.idleMiB, RSS_TARGETS.idleMiB)}), ` +
+      `after load ${rss.afterLoadMiB} MiB (< ${RSS_TARGETS.afterLoadMiB} ${ok(rss.afterLoadMiB, RSS_TARGETS.afterLoadMiB)}), peak during load ${rss.peakMiB} MiB`,
+  );
+  for (const r of results) {
+    for (const side of [r.a, r.b]) if (side.firstError) console.log(`first error (${r.name}, ${side.label}): ${side.firstError}`);
+  }
+}
+
+function sideJson(s: Comparison["a"]) {
+  return { label: s.label, requests: s.requests, seconds: s.seconds, perSecond: s.perSecond, p50Ms: s.p50, p99Ms: s.p99, errors: s.errors };
+}
+
+export async function runRatios(names: ScenarioName[], options: BenchOptions): Promise<number> {
+  const db = await createDatabase("run");
+  const env = serviceEnv(db.url);
+  const argon2 = argon2FromConfig(env);
+  const prepared: Prepared[] = [];
+  let service: Awaited<ReturnType<typeof startService>> | null = null;
+  let baseline: Awaited<ReturnType<typeof startBaseline>> | null = null;
+  try {
+    service = await startService(env);
+    await sleep(2000);
+    const idleMiB = service.rss();
+    const side = { grpcPort: service.grpcPort, httpPort: service.httpPort, databaseUrl: db.url };
+    for (const name of names) prepared.push(await prepare(name, side, options.concurrency));
+    baseline = await startBaseline({ responses: Object.assign({}, ...prepared.map((p) => p.responses)), argon2, password: PASSWORD });
+
+    let peakMiB = idleMiB;
+    const svc = service;
+    const sampler = setInterval(() => {
+      peakMiB = Math.max(peakMiB, svc.rss());
+    }, 500);
+    const results: Comparison[] = [];
     try {
-      await call(plans, plans.changePlan, { userId: reg.user!.id, planCode: "enterprise" }, { metadata: { "x-api-key": adminKey } });
-      await checkQuota(plans, serviceKey, { userId: reg.user!.id, serviceCode: "cvmaker" });
-      return [await measure("CheckQuota (64 in flight)", 20000, 64, 30, () => checkQuota(plans, serviceKey, { userId: reg.user!.id, serviceCode: "cvmaker" }))];
+      for (const p of prepared) {
+        const r = await p.run(baseline.port, options);
+        results.push(r);
+        console.error(`${r.name}: ratio ${r.ratio} (service ${r.a.perSecond}/s, baseline ${r.b.perSecond}/s)`);
+      }
     } finally {
-      plans.close();
+      clearInterval(sampler);
     }
-  },
-  async login(c) {
-    const reg = await registerUser(c);
-    return [
-      await measure("Login (8 in flight)", 400, 8, 30, () =>
-        call(c.auth, c.auth.login, { identifier: reg.username, password: PASSWORD, otpCode: "", deviceName: "bench" }),
-      ),
-    ];
-  },
-  async register(c) {
-    return [await measure("Register (8 in flight)", 300, 8, 30, () => registerUser(c))];
-  },
-  async refresh(c) {
-    // Each worker rotates its own chain: every call is a real rotation, never a retry.
-    const chains = await Promise.all(Array.from({ length: 16 }, async () => (await registerUser(c)).tokens!.refreshToken));
-    return [
-      await measure("RefreshToken (16 in flight)", 3000, 16, 30, async (i) => {
-        const k = i % 16;
-        const r = await call(c.auth, c.auth.refreshToken, { refreshToken: chains[k]! });
-        chains[k] = r.tokens!.refreshToken;
-      }),
-    ];
-  },
-  async sessions(c) {
-    const reg = await registerUser(c);
-    const bearer = reg.tokens!.accessToken;
-    return [
-      await measure("ListSessions (32 in flight)", 5000, 32, 30, () => call(c.sessions, c.sessions.listSessions, { pageSize: 0, pageToken: "" }, { bearer })),
-    ];
-  },
-};
+    await sleep(2000);
+    const afterLoadMiB = service.rss();
+    peakMiB = Math.max(peakMiB, afterLoadMiB);
+    const rss = { idleMiB, afterLoadMiB, peakMiB };
 
-/** ValidateApiKey beside ValidateToken: a user's key checked with a service credential (x-api-key). */
-async function validateApiKey(bearer: string): Promise<Result[]> {
-  const keys = apiKeyClient(service.port);
-  try {
-    const { secret } = await call(keys, keys.createApiKey, { name: "bench", scopes: ["read"], expireTime: undefined }, { bearer });
-    const asService = { metadata: { "x-api-key": serviceKey } };
-    await call(keys, keys.validateApiKey, { key: secret }, asService);
-    return [await measure("ValidateApiKey (64 in flight)", 20000, 64, 30, () => call(keys, keys.validateApiKey, { key: secret }, asService))];
+    console.log(
+      `\nauth-service bench — PostgreSQL + Redis, service: ${service.kind === "dist" ? "node dist/main.js" : "node --import tsx src/main.ts"}, node ${process.version}, ` +
+        `${options.rounds} alternating rounds × ${options.seconds} s per side, ${options.concurrency} in flight; client, service and baseline share this machine\n`,
+    );
+    printTable(results, rss);
+    const errors = results.reduce((s, r) => s + r.a.errors + r.b.errors, 0);
+    const json = {
+      version: 1,
+      kind: "ratios",
+      date: new Date().toISOString(),
+      node: process.version,
+      service: service.kind,
+      backend: "postgresql+redis",
+      rounds: options.rounds,
+      seconds: options.seconds,
+      concurrency: options.concurrency,
+      results: results.map((r, i) => ({
+        scenario: names[i],
+        name: r.name,
+        ratio: r.ratio,
+        target: r.target,
+        pass: r.target === null ? null : r.ratio >= r.target,
+        roundRatios: r.roundRatios,
+        service: sideJson(r.a),
+        baseline: sideJson(r.b),
+      })),
+      rss: { ...rss, idleTargetMiB: RSS_TARGETS.idleMiB, afterLoadTargetMiB: RSS_TARGETS.afterLoadMiB },
+      errors,
+    };
+    console.log(`BENCH_JSON ${JSON.stringify(json)}`);
+    // Missed targets are figures to read (the machine is shared); errors mean the harness or the service broke.
+    return errors === 0 ? 0 : 1;
+  } catch (error) {
+    if (service) console.error(`service log (tail):\n${service.logTail(30)}`);
+    throw error;
   } finally {
-    keys.close();
+    for (const p of prepared) p.close();
+    await baseline?.stop();
+    await service?.stop();
+    await db.drop();
   }
 }
 
-const wanted = process.argv.slice(2).filter((a) => a in scenarios);
-const dir = mkdtempSync(join(tmpdir(), "auth-bench-"));
-// With DATABASE__URL the bench runs in a scratch database on that server, dropped afterwards.
-const pg = process.env.DATABASE__URL ? await createEmptyPostgresDatabase() : null;
-let service: ServiceProcess;
-/** The service credential ValidateApiKey is called with, written before the service starts (PGlite has one process). */
-let serviceKey = "";
-/** ChangePlan's credential (the quota scenario moves its user to enterprise). */
-let adminKey = "";
-try {
-  const direct = await openDatabase({ url: pg?.url, dataDir: join(dir, "db"), poolSize: 2 });
-  try {
-    const uow = new PrismaUnitOfWork(direct.prisma, { transactionTimeoutMs: 10_000 });
-    serviceKey = (await createServiceKey(uow)).secret;
-    adminKey = (await createServiceKey(uow, ["admin"])).secret;
-  } finally {
-    await direct.close();
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const unknown = argv.filter((a) => a !== "--quick" && a !== "scale" && !(SCENARIOS as string[]).includes(a));
+  if (unknown.length > 0) {
+    console.error(`unknown argument(s): ${unknown.join(" ")}; scenarios: ${SCENARIOS.join(" ")}, scale, --quick`);
+    process.exit(2);
   }
-  service = await spawnService({
-    // Production's level: every call writes one log line, so the figures include logging.
-    LOG__LEVEL: "info",
-    AUTH__IP_ATTEMPTS_PER_MINUTE: "1000000",
-    AUTH__MAX_FAILED_LOGINS: "100",
-    DATABASE__DATA_DIR: join(dir, "db"),
-    ...(pg ? { DATABASE__URL: pg.url } : {}),
-    ...(process.env.REDIS__URL ? { REDIS__URL: process.env.REDIS__URL } : {}),
-  });
-} catch (err) {
-  // The service never started (spawnService killed it): the scratch database and folder are
-  // still ours to remove, or each failed run leaves them behind.
-  await pg?.drop().catch(() => {});
-  rmSync(dir, { recursive: true, force: true });
-  throw err;
+  const options = benchOptions(argv);
+  if (argv.includes("scale")) {
+    process.exitCode = await runScale(options);
+    return;
+  }
+  const names = SCENARIOS.filter((s) => argv.includes(s));
+  process.exitCode = await runRatios(names.length > 0 ? names : SCENARIOS, options);
 }
-const clients = connect(service.port);
-try {
-  const results: Result[] = [];
-  for (const name of wanted.length > 0 ? wanted : Object.keys(scenarios)) results.push(...(await scenarios[name]!(clients)));
-  const backend = `${process.env.DATABASE__URL ? "PostgreSQL" : "PGlite"} + ${process.env.REDIS__URL ? "Redis" : "in-process"}`;
-  console.log(`\nauth-service bench — ${backend}, node ${process.version}, client and server on one 2-core machine\n`);
-  console.log("| scenario | requests | req/s | p50 ms | p99 ms | errors |");
-  console.log("|---|---:|---:|---:|---:|---:|");
-  for (const r of results) console.log(`| ${r.scenario} | ${r.requests} | ${r.perSecond} | ${r.p50} | ${r.p99} | ${r.errors} |`);
-} finally {
-  clients.close();
-  await service.stop();
-  await pg?.drop();
-  rmSync(dir, { recursive: true, force: true });
-}
+
+// Run as `npm run bench`; importing the module (a test reading benchOptions) starts nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

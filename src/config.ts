@@ -34,6 +34,67 @@ const optionalSecret = (min: number) =>
     .transform((v) => (v === undefined || v === "" ? undefined : v))
     .refine((v) => v === undefined || v.length >= min, { message: `must be at least ${min} characters` });
 
+const GOOGLE_ISSUER = "https://accounts.google.com";
+
+/** One OpenID Connect provider (api.md "Google and other OpenID Connect providers"). */
+const providerEntry = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "must be 1-32 lower-case letters, digits, '-' or '_'"),
+    issuer: z.string().url().optional(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    redirectUri: z.string().url(),
+    scopes: z
+      .array(z.string().min(1))
+      .default(["openid", "email", "profile"])
+      .refine((s) => s.includes("openid"), { message: "must include openid" }),
+    trustEmailVerified: z.boolean().default(false),
+  })
+  .strict();
+
+export type OAuthProviderConfig = Omit<z.infer<typeof providerEntry>, "issuer"> & { issuer: string };
+
+/** http:// only for a loopback host (a local or test provider); https:// otherwise. */
+function secureOrLoopback(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === "https:" || (u.protocol === "http:" && isLoopbackHost(u.hostname.replace(/^\[|\]$/g, "")));
+}
+
+/** OAUTH__PROVIDERS: a JSON array of entries; every problem of every entry is reported, no value echoed. */
+const oauthProviders = z.string().transform((raw, ctx): OAuthProviderConfig[] => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    ctx.addIssue({ code: "custom", message: "must be a JSON array of provider entries" });
+    return z.NEVER;
+  }
+  if (!Array.isArray(parsed)) {
+    ctx.addIssue({ code: "custom", message: "must be a JSON array of provider entries" });
+    return z.NEVER;
+  }
+  const out: OAuthProviderConfig[] = [];
+  const seen = new Set<string>();
+  parsed.forEach((item, i) => {
+    const entry = providerEntry.safeParse(item);
+    if (!entry.success) {
+      for (const issue of entry.error.issues) ctx.addIssue({ code: "custom", message: `entry ${i}: ${issue.path.join(".") || "entry"}: ${issue.message}` });
+      return;
+    }
+    const e = entry.data;
+    const issuer = e.issuer ?? (e.id === "google" ? GOOGLE_ISSUER : undefined);
+    if (!issuer) ctx.addIssue({ code: "custom", message: `entry ${i}: issuer: is required (only "google" has a default)` });
+    else if (!secureOrLoopback(issuer)) ctx.addIssue({ code: "custom", message: `entry ${i}: issuer: must be https:// (http:// only on a loopback address)` });
+    if (!secureOrLoopback(e.redirectUri)) {
+      ctx.addIssue({ code: "custom", message: `entry ${i}: redirectUri: must be https:// (http:// only on a loopback address)` });
+    }
+    if (seen.has(e.id)) ctx.addIssue({ code: "custom", message: `entry ${i}: id: "${e.id}" is used by an earlier entry` });
+    seen.add(e.id);
+    if (issuer) out.push({ ...e, issuer });
+  });
+  return out;
+});
+
 const schema = z.object({
   server: z
     .object({
@@ -98,6 +159,10 @@ const schema = z.object({
       argon2MemoryKib: int(8192, 1024 * 1024).default(19456),
       argon2Iterations: int(1, 20).default(2),
       argon2Parallelism: int(1, 16).default(1),
+      // Hashes/verifications at once (0: the cores, leaving one libuv pool thread free) and how
+      // many may wait for a turn before one more is refused with UNAVAILABLE.
+      argon2Concurrency: int(0, 256).default(0),
+      argon2MaxQueue: int(0, 100_000).default(128),
     })
     .prefault({}),
   password: z
@@ -148,9 +213,32 @@ const schema = z.object({
       issuer: z.string().min(1).max(64).default("auth-service"),
     })
     .prefault({}),
+  oauth: z
+    .object({
+      /** The OpenID Connect providers (Google as a preset, any issuer by discovery). */
+      providers: oauthProviders.default([]),
+      /** Each call to a provider (discovery, JWKS, token exchange). */
+      timeoutMs: int(100, 60_000).default(5000),
+    })
+    .prefault({}),
+  webauthn: z
+    .object({
+      /** The relying party id: the site's registrable domain (passkeys are bound to it). */
+      rpId: z.string().min(1).max(253).default("localhost"),
+      rpName: z.string().min(1).max(64).default("auth-service"),
+      /** The origins of the browser pages allowed to use passkeys (JSON array). */
+      origins: list.default(["http://localhost:8080"]),
+    })
+    .prefault({}),
   log: z
     .object({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      // The access log of the high-volume checks (ValidateToken, ValidateApiKey, CheckQuota):
+      // failed and slow calls always get a line; this share of the fast successful ones too, the
+      // rest are counted in one summary line per interval (0: no summary).
+      rpcSampleRate: z.coerce.number().min(0).max(1).default(0.01),
+      rpcSlowMs: int(1, 600_000).default(250),
+      rpcSummarySeconds: int(0, 3600).default(60),
     })
     .prefault({}),
 });

@@ -3,6 +3,8 @@ import { createAdminUseCases } from "./admin/index.js";
 import { createApiKeyUseCases } from "./api-keys/index.js";
 import { createCodeUseCases } from "./codes/index.js";
 import { createMfaUseCases } from "./mfa/index.js";
+import { createOAuthUseCases } from "./oauth/index.js";
+import { createPasskeyUseCases } from "./passkeys/index.js";
 import { createPlanUseCases } from "./plans/index.js";
 import { createQuotaUseCases } from "./plans/quota-index.js";
 import { createSessionUseCases } from "./sessions/index.js";
@@ -23,5 +25,7 @@ export function createUseCases(deps: CoreDeps) {
     ...createAdminUseCases(deps),
     ...createPlanUseCases(deps),
     ...createQuotaUseCases(deps),
+    ...createOAuthUseCases(deps),
+    ...createPasskeyUseCases(deps),
   };
 }

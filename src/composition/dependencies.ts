@@ -9,8 +9,9 @@ import { JwtAccessTokens } from "../adapters/crypto/jwt-access-tokens.js";
 import { KeyRing } from "../adapters/crypto/key-ring.js";
 import type { SecretBox } from "../adapters/crypto/secret-box.js";
 import type { Logger } from "../adapters/logging/logger.js";
-import { MemoryRevocationBus } from "../adapters/memory/revocation-bus.js";
+import { PromBreakerStates } from "../adapters/metrics/breaker-states.js";
 import { PromQuotaOutcomes } from "../adapters/metrics/quota-outcomes.js";
+import { PromSecurityEvents } from "../adapters/metrics/security-events.js";
 import { redactUrl } from "../adapters/outbound/redact-url.js";
 import { type DependencyPolicy, dependencyPolicy, guarded, guardedUnitOfWork } from "../adapters/outbound/resilience.js";
 import { PrismaAppSecretRepository } from "../adapters/prisma/app-secret-repository.js";
@@ -50,6 +51,10 @@ export interface Dependencies {
   limiter: LimiterFactory;
   /** CheckQuota's decisions for /metrics (registered by the transports). */
   quotaOutcomes: PromQuotaOutcomes;
+  /** Every breaker's state for /metrics: the database's here, the notifiers' and providers' with the use cases. */
+  breakers: PromBreakerStates;
+  /** Account locks and refresh-token reuse for /metrics (registered by the transports). */
+  securityEvents: PromSecurityEvents;
 }
 
 /** The database (migrated, behind its breaker), then Redis or its in-process stand-ins. */
@@ -60,21 +65,37 @@ export async function openDependencies(
 ): Promise<Dependencies> {
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, poolSize: config.database.poolSize });
   logger.info({ database: db.kind }, "database ready, migrations applied");
+  const breakers = new PromBreakerStates(["database"]);
   const dbPolicy = dependencyPolicy({
     timeoutMs: config.database.timeoutMs,
     consecutiveFailures: 5,
     halfOpenAfterMs: 2000,
-    onStateChange: (state) => logger.warn({ dependency: "database", breaker: state }, "circuit breaker"),
+    onStateChange: (state) => {
+      breakers.set("database", state);
+      logger.warn({ dependency: "database", breaker: state }, "circuit breaker");
+    },
   });
-  const guardedUow = guardedUnitOfWork(new PrismaUnitOfWork(db.prisma, { transactionTimeoutMs: config.database.timeoutMs }), dbPolicy);
+  const guardedUow = guardedUnitOfWork(new PrismaUnitOfWork(db.prisma, { transactionTimeoutMs: config.database.timeoutMs, pool: db.pool }), dbPolicy);
   const uow = seams.wrapUnitOfWork ? seams.wrapUnitOfWork(guardedUow) : guardedUow;
-  return { db, dbPolicy, uow, quotaOutcomes: new PromQuotaOutcomes(), ...(await openCoordination(config, logger)) };
+  return {
+    db,
+    dbPolicy,
+    uow,
+    quotaOutcomes: new PromQuotaOutcomes(),
+    breakers,
+    securityEvents: new PromSecurityEvents(),
+    ...(await openCoordination(config, logger)),
+  };
 }
 
 /** With Redis: the revocation bus and limiter store every instance shares. Without: in-process. */
 async function openCoordination(config: Config, logger: Logger): Promise<Pick<Dependencies, "redis" | "quotaRedis" | "bus" | "limiter">> {
   const url = config.redis.url;
-  if (!url) return { redis: null, quotaRedis: null, bus: new MemoryRevocationBus(), limiter: (o) => memoryAttemptLimiter(o) };
+  if (!url) {
+    // The in-process stand-in is loaded only without Redis.
+    const { MemoryRevocationBus } = await import("../adapters/memory/revocation-bus.js");
+    return { redis: null, quotaRedis: null, bus: new MemoryRevocationBus(), limiter: (o) => memoryAttemptLimiter(o) };
+  }
   const redis = createRedis(url, { name: "auth-service", commandTimeoutMs: config.redis.timeoutMs });
   await pingRedis(redis).catch((error: unknown) => logger.warn({ err: String(error) }, "redis not reachable yet"));
   const bus = new RedisRevocationBus(url, {

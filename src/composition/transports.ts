@@ -18,6 +18,7 @@ import { loadApi } from "../adapters/http/gateway/http-rules.js";
 import { OpsListener } from "../adapters/http/ops/ops-listener.js";
 import { HttpGateway } from "../adapters/http/server.js";
 import type { Logger } from "../adapters/logging/logger.js";
+import { registerRevocationBusHealth } from "../adapters/metrics/revocation-bus-health.js";
 import { pingRedis } from "../adapters/redis/connection.js";
 import { InflightCalls } from "../adapters/transport/inflight-calls.js";
 import { HealthMonitor, probeDependencies, type Readiness } from "../adapters/transport/readiness.js";
@@ -41,6 +42,9 @@ export function buildTransports(config: Config, logger: Logger, useCases: UseCas
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   deps.quotaOutcomes.registerOn(metrics);
+  deps.breakers.registerOn(metrics);
+  deps.securityEvents.registerOn(metrics);
+  registerRevocationBusHealth(metrics, deps.bus);
   // Lets the gRPC side believe the client IP and user agent our own REST gateway forwards,
   // and nobody else's (adapters/grpc/call-context.ts). New at every start, never logged.
   const gatewaySecret = randomBytes(32).toString("base64url");
@@ -80,7 +84,7 @@ function buildGrpcServer(
     gatewaySecret: shared.gatewaySecret,
     interceptors: [
       metricsInterceptor(shared.metrics),
-      loggingInterceptor,
+      loggingInterceptor(logger, { sampleRate: config.log.rpcSampleRate, slowMs: config.log.rpcSlowMs, summarySeconds: config.log.rpcSummarySeconds }),
       errorsInterceptor,
       authInterceptor(useCases.validateToken, useCases.requireFreshAuthentication, readAccessTable(shared.descriptorSet), useCases.verifyApiKey),
     ],

@@ -8,15 +8,19 @@ import { Argon2Hasher } from "../adapters/crypto/argon2-hasher.js";
 import { commonPasswordCheck } from "../adapters/crypto/common-passwords.js";
 import { OtplibTotp } from "../adapters/crypto/totp.js";
 import type { Logger } from "../adapters/logging/logger.js";
+import { MemoryFlowStore } from "../adapters/memory/flow-store.js";
 import { MemoryQuotaCounter } from "../adapters/memory/quota-counter.js";
-import { createNotifier, type Notifiers } from "../adapters/notify/create-notifier.js";
+import { createNotifier, type NotifierConfig, type Notifiers } from "../adapters/notify/create-notifier.js";
+import { OpenIdProviders } from "../adapters/oauth/openid-providers.js";
 import { ClockWindowLimiter } from "../adapters/rate-limit/attempt-limiter.js";
+import { RedisFlowStore } from "../adapters/redis/flow-store.js";
 import { RedisQuotaCounter } from "../adapters/redis/quota-counter.js";
+import { SimpleWebAuthn } from "../adapters/webauthn/simplewebauthn.js";
 import { ApiKeyRevocations } from "../application/api-keys/api-key-revocations.js";
 import { ApiKeyStatusCache } from "../application/api-keys/api-key-status.js";
 import { ApiKeyUsage } from "../application/api-keys/api-key-usage.js";
 import { SubjectPlans } from "../application/plans/subject-plans.js";
-import type { AttemptLimiter } from "../application/ports/coordination.js";
+import type { AttemptLimiter, FlowStore } from "../application/ports/coordination.js";
 import type { PasswordHasher } from "../application/ports/credentials.js";
 import type { Clock } from "../application/ports/time.js";
 import { SessionRevoker } from "../application/sessions/session-revoker.js";
@@ -66,8 +70,14 @@ export async function buildUseCases(
     reportError: (error) => logger.error({ err: String(error) }, "plan change broadcast failed; peers re-read within the cache TTL"),
   });
   await subjectPlans.start();
-  const notifiers = buildNotifiers(config, logger, clock);
+  const breakerState = (dependency: string, state: "open" | "half-open" | "closed") => deps.breakers.set(dependency, state);
+  const notifiers = buildNotifiers(config, logger, clock, breakerState);
   const hasher = await buildPasswordHasher(config, seams.wrapHasher);
+  const oauthProviders = new OpenIdProviders(config.oauth.providers, { timeoutMs: config.oauth.timeoutMs, logger, onBreakerState: breakerState });
+  oauthProviders.warmUp();
+  // Shared by every instance on Redis (a flow may finish on another instance); in-process without.
+  const flowStore = (name: string): FlowStore =>
+    deps.redis ? new RedisFlowStore(deps.redis, { keyPrefix: `${config.redis.keyPrefix}${name}:` }) : new MemoryFlowStore(clock);
   const useCases = createUseCases({
     ...crypto,
     ...buildLimits(config, deps.limiter, clock),
@@ -86,7 +96,12 @@ export async function buildUseCases(
     // Exact across instances on Redis; in-process (one instance only) without REDIS__URL.
     quota: deps.quotaRedis ? new RedisQuotaCounter(deps.quotaRedis, { keyPrefix: config.redis.keyPrefix }) : new MemoryQuotaCounter(clock),
     quotaOutcomes: deps.quotaOutcomes,
+    securityEvents: deps.securityEvents,
     settings: useCaseSettings(config),
+    oauthProviders,
+    oauthFlows: flowStore("oauth-flow"),
+    passkeyChallenges: flowStore("passkey-challenge"),
+    webauthn: new SimpleWebAuthn(config.webauthn, (ceremony, why) => logger.info({ ceremony, why }, "passkey response did not verify")),
     notifier: notifiers.notifier,
     totp: new OtplibTotp(config.mfa.issuer),
     report: (message, error) => logger.warn({ err: String(error) }, message),
@@ -94,7 +109,7 @@ export async function buildUseCases(
   return { useCases, sessionStatus, apiKeys: { status: apiKeyStatus, usage: apiKeyUsage }, subjectPlans, notifiers };
 }
 
-function buildNotifiers(config: Config, logger: Logger, clock: Clock): Notifiers {
+function buildNotifiers(config: Config, logger: Logger, clock: Clock, onBreakerState: NotifierConfig["onBreakerState"]): Notifiers {
   return createNotifier(
     {
       smtpUrl: config.mail.smtpUrl,
@@ -107,6 +122,7 @@ function buildNotifiers(config: Config, logger: Logger, clock: Clock): Notifiers
       smsTimeoutMs: config.sms.timeoutMs,
       productName: config.mfa.issuer,
       clock,
+      onBreakerState,
     },
     logger,
   );
@@ -118,6 +134,8 @@ async function buildPasswordHasher(config: Config, wrap: ((hasher: PasswordHashe
     timeCost: config.crypto.argon2Iterations,
     parallelism: config.crypto.argon2Parallelism,
     pepper: config.crypto.passwordSalt,
+    concurrency: config.crypto.argon2Concurrency,
+    maxQueue: config.crypto.argon2MaxQueue,
   });
   await argon2.warmUp();
   return wrap ? wrap(argon2) : argon2;

@@ -28,7 +28,13 @@ export type AuditEventType =
   | "admin.user_enabled"
   | "admin.roles_changed"
   | "admin.sessions_revoked"
-  | "plan.changed";
+  | "plan.changed"
+  | "provider.linked"
+  | "provider.unlinked"
+  | "oauth.failed"
+  | "passkey.registered"
+  | "passkey.deleted"
+  | "passkey.failed";
 
 export interface AuditEventInput {
   userId: string | null;

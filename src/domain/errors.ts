@@ -30,7 +30,16 @@ export type ErrorReason =
   | "API_KEY_NOT_FOUND"
   | "LAST_ADMIN"
   | "QUOTA_EXCEEDED"
-  | "SERVICE_NOT_FOUND";
+  | "SERVICE_NOT_FOUND"
+  | "OAUTH_PROVIDER_UNKNOWN"
+  | "OAUTH_STATE_INVALID"
+  | "OAUTH_FAILED"
+  | "ACCOUNT_LINK_REQUIRED"
+  | "PROVIDER_ALREADY_LINKED"
+  | "LAST_SIGN_IN_METHOD"
+  | "SIGN_IN_METHOD_NOT_FOUND"
+  | "PASSKEY_CHALLENGE_INVALID"
+  | "PASSKEY_INVALID";
 
 export interface FieldViolation {
   /** The request field, in the proto's snake_case (`password`, `update_mask`). */

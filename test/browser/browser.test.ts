@@ -1,35 +1,13 @@
-/**
- * End to end in a real browser: Debian's Chromium (/usr/bin/chromium, installed by .ci/run)
- * driven by playwright-core, never a downloaded browser.
- *
- * - The /docs page (Swagger UI served by the service itself, strict CSP) renders every
- *   operation of the descriptor set, without a CSP violation, and "Try it out" works.
- * - A web app served from another, allowed origin registers, logs in and lists its sessions
- *   with fetch through CORS; the same app from an origin not on the list is refused.
- */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDescriptorSet } from "../../src/adapters/grpc/descriptors.js";
 import { loadApi } from "../../src/adapters/http/gateway/http-rules.js";
 import { openApiPath } from "../../src/adapters/http/gateway/path-template.js";
+import { launchChromium, requireChromium, type TestBrowser } from "../support/browser.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** Where the screenshots go, for a person to look at: the first screen, and the whole page after Try it out. */
 const SCREENSHOTS = { top: "/tmp/auth-service-docs-top.png", full: "/tmp/auth-service-docs.png" };
 
@@ -112,20 +90,19 @@ let service: TestServer;
 let allowedApp: { server: Server; origin: string };
 let otherApp: { server: Server; origin: string };
 let context: BrowserContext;
-let profile: string;
+let browser: TestBrowser | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
+  requireChromium();
   allowedApp = await startAppServer(() => service.baseUrl);
   otherApp = await startAppServer(() => service.baseUrl);
   service = await startTestServer({ env: { SERVER__ALLOWED_ORIGINS: JSON.stringify([allowedApp.origin]) } });
-  profile = mkdtempSync(join(tmpdir(), "auth-chromium-"));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchChromium();
+  context = browser.context;
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await service?.close();
   for (const app of [allowedApp, otherApp]) await new Promise((r) => app?.server.close(r));
 });

@@ -19,7 +19,8 @@ export function prismaRepositories(kind: DatabaseKind): MakeRepositories {
     const testDb = await createTestDatabaseOf(kind);
     const prisma = testDb.db.prisma;
     return {
-      uow: new PrismaUnitOfWork(prisma, UOW_OPTIONS),
+      // With the PostgreSQL pool, as the service builds it: the session-status read goes to it.
+      uow: new PrismaUnitOfWork(prisma, { ...UOW_OPTIONS, pool: testDb.db.pool }),
       probe: {
         recoveryCodes: (userId) => prisma.recoveryCode.findMany({ where: { userId }, orderBy: { codeHash: "asc" }, select: { codeHash: true, usedAt: true } }),
         otpCodeCount: (userId) => prisma.otpCode.count({ where: { userId } }),

@@ -32,6 +32,10 @@ const NOTICE_WORDS: Record<SecurityNotice, RegExp> = {
   mfa_enabled: /two-step verification was turned on/i,
   mfa_disabled: /two-step verification was turned off/i,
   account_claimed: /confirmed with a code, so the password and two-step verification set before that were removed/,
+  provider_linked: /An account at a sign-in provider was linked to your account/,
+  provider_unlinked: /A sign-in provider was removed from your account/,
+  passkey_added: /A passkey was added to your account/,
+  passkey_removed: /A passkey was removed from your account/,
 };
 const NOTICES = Object.keys(NOTICE_WORDS) as SecurityNotice[];
 

@@ -256,7 +256,9 @@ describe("compose and Dockerfile", () => {
     const user = dockerfile.filter((i) => i.op === "USER" && i.stage === final).at(-1)?.args;
     expect(user).toBeDefined();
     expect(["root", "0"]).not.toContain(user);
-    expect(dockerfile.find((i) => i.op === "CMD" && i.stage === final)?.args).toContain("src/main.ts");
+    // The compiled output, as `npm start` runs it: no TypeScript loader at run time.
+    expect(dockerfile.find((i) => i.op === "CMD" && i.stage === final)?.args).toContain("dist/main.js");
+    expect(dockerfile.some((i) => i.op === "RUN" && /npm run build/.test(i.args))).toBe(true);
   });
 });
 

@@ -41,6 +41,10 @@ describe("operators", () => {
       "VerifyContact",
       "LoginWithOtp",
       "ResetPassword",
+      "StartOAuth",
+      "CompleteOAuth",
+      "StartPasskeyLogin",
+      "FinishPasskeyLogin",
     ]);
     expect(main?.dependency).toContain("google/api/annotations.proto");
   });

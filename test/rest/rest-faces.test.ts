@@ -13,6 +13,7 @@ import { apiKeySeam, createServiceKey } from "../support/api-key-server.js";
 import { PASSWORD, uniqueName } from "../support/fixtures.js";
 import { waitUntil } from "../support/net.js";
 import { ENVOY_HTTP, expectStatus, GRPC, pathOf, type RestOptions, type RestResponse, rest } from "../support/rest.js";
+import { passkeyAssertionOverRest, registerPasskeyOverRest, restAuthenticator } from "../support/rest-passkeys.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const api = loadApi(readDescriptorSet());
@@ -78,6 +79,62 @@ async function adminTarget(): Promise<{ id: string; account: Account }> {
   const account = await register();
   const me = ok(await rpc("auth.v1.UserService/GetMe", { bearer: account.accessToken }));
   return { id: me.user.id, account };
+}
+
+/**
+ * The OAuth faces need a provider: a server of their own with a real OpenID Connect provider
+ * (oidc-provider on loopback, test/support/oidc-provider.ts) configured as "acme", started on
+ * first use. The walk through the provider stops at the redirect URI, which is never fetched.
+ */
+type OidcHarness = Awaited<ReturnType<typeof import("../support/oidc-provider.js").startOidcProvider>>;
+const OAUTH_REDIRECT = "http://127.0.0.1:9/oauth/callback";
+let oauthWorld: Promise<{ provider: OidcHarness; server: TestServer }> | undefined;
+// Started with the other servers (the hook's timeout), not inside the first OAuth case.
+beforeAll(async () => {
+  await oauthServer();
+});
+afterAll(async () => {
+  const world = await oauthWorld?.catch(() => undefined);
+  await world?.server.close();
+  await world?.provider.close();
+});
+function oauthServer(): Promise<{ provider: OidcHarness; server: TestServer }> {
+  oauthWorld ??= (async () => {
+    const { startOidcProvider } = await import("../support/oidc-provider.js");
+    const client = { client_id: "rest-faces", client_secret: `rest-faces-${uniqueName("secret")}`, redirect_uris: [OAUTH_REDIRECT] };
+    const provider = await startOidcProvider({ clients: [client] });
+    const entry = { id: "acme", issuer: provider.issuer, clientId: client.client_id, clientSecret: client.client_secret, redirectUri: OAUTH_REDIRECT };
+    return { provider, server: await startTestServer({ env: { OAUTH__PROVIDERS: JSON.stringify([entry]) } }) };
+  })();
+  return oauthWorld;
+}
+/** rpc() against the OAuth server. */
+async function oauthRpc(name: string, options: RestOptions & { path?: Record<string, string> } = {}): Promise<RestResponse> {
+  const binding = byRpc.get(name);
+  if (!binding) throw new Error(`${name} has no REST binding`);
+  called.add(name);
+  return rest((await oauthServer()).server.baseUrl, binding.verb, pathOf(binding, options.path), options);
+}
+/** A person at the provider, walked through an authorization URL: the callback's code, state and iss. */
+async function oauthCallback(authorizationUrl: string, sub = uniqueName("sub")) {
+  const { provider } = await oauthServer();
+  provider.account(sub, { email: `${sub}@mail.example`, email_verified: true, preferred_username: sub });
+  const { code, state, iss } = await provider.authorize(authorizationUrl, { sub });
+  return { code, state, iss };
+}
+/** A new account made by signing in with acme, through REST. */
+async function oauthAccount(): Promise<{ accessToken: string; userId: string }> {
+  const started = ok(await oauthRpc("auth.v1.AuthService/StartOAuth", { path: { provider: "acme" }, body: {} }));
+  const body = ok(await oauthRpc("auth.v1.AuthService/CompleteOAuth", { path: { provider: "acme" }, body: await oauthCallback(started.authorizationUrl) }));
+  return { accessToken: body.tokens.accessToken, userId: body.user.id };
+}
+/** A password account on the OAuth server. */
+async function oauthPasswordAccount(): Promise<string> {
+  const username = uniqueName("rest");
+  const r = await rest((await oauthServer()).server.baseUrl, "POST", "/v1/auth/register", {
+    body: { username, email: `${username}@example.com`, password: PASSWORD },
+  });
+  return ok(r).tokens.accessToken as string;
 }
 
 /** What a known RPC's happy path (or documented error) looks like through REST. */
@@ -157,6 +214,54 @@ const cases: Record<string, () => Promise<void>> = {
     const newPassword = "a brand new passphrase";
     ok(await rpc("auth.v1.AuthService/ResetPassword", { body: { email: a.email, code: await codeFor(a.email), newPassword } }));
     ok(await rpc("auth.v1.AuthService/Login", { body: { identifier: a.username, password: newPassword } }));
+  },
+  // OAuth: against the OAuth server (oauthServer above), a real provider behind "acme".
+  "auth.v1.AuthService/StartOAuth": async () => {
+    const r = ok(await oauthRpc("auth.v1.AuthService/StartOAuth", { path: { provider: "acme" }, body: {} }));
+    const url = new URL(r.authorizationUrl);
+    expect(url.origin).toBe((await oauthServer()).provider.issuer);
+    expect(url.searchParams.get("state")).toBe(r.state);
+    expect(r.expiresAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    const unknown = await oauthRpc("auth.v1.AuthService/StartOAuth", { path: { provider: "nobody" }, body: {} });
+    expectStatus(unknown, 404, GRPC.NOT_FOUND, "OAUTH_PROVIDER_UNKNOWN");
+  },
+  "auth.v1.AuthService/CompleteOAuth": async () => {
+    const started = ok(await oauthRpc("auth.v1.AuthService/StartOAuth", { path: { provider: "acme" }, body: {} }));
+    const cb = await oauthCallback(started.authorizationUrl);
+    const r = ok(await oauthRpc("auth.v1.AuthService/CompleteOAuth", { path: { provider: "acme" }, body: { ...cb, device_name: "rest" } }));
+    expect(r).toMatchObject({
+      created: true,
+      session: { authMethod: "oauth:acme", deviceName: "rest" },
+      identity: { provider: "acme" },
+      tokens: { tokenType: "Bearer" },
+    });
+    const replay = await oauthRpc("auth.v1.AuthService/CompleteOAuth", { path: { provider: "acme" }, body: cb });
+    expectStatus(replay, 400, GRPC.INVALID_ARGUMENT, "OAUTH_STATE_INVALID");
+  },
+  "auth.v1.UserService/ListProviders": async () => {
+    const a = await oauthAccount();
+    const r = ok(await oauthRpc("auth.v1.UserService/ListProviders", { bearer: a.accessToken }));
+    expect(r).toMatchObject({ identities: [{ provider: "acme", linkedAt: expect.any(String) }], available: ["acme"] });
+    expectStatus(await oauthRpc("auth.v1.UserService/ListProviders"), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
+  "auth.v1.UserService/LinkProvider": async () => {
+    const bearer = await oauthPasswordAccount();
+    const link = ok(await oauthRpc("auth.v1.UserService/LinkProvider", { bearer, path: { provider: "acme" }, body: {} }));
+    const cb = await oauthCallback(link.authorizationUrl);
+    const done = ok(await oauthRpc("auth.v1.AuthService/CompleteOAuth", { bearer, path: { provider: "acme" }, body: cb }));
+    expect(done).toMatchObject({ linked: true, identity: { provider: "acme" } });
+    const again = await oauthRpc("auth.v1.UserService/LinkProvider", { bearer, path: { provider: "acme" }, body: {} });
+    expectStatus(again, 409, GRPC.ALREADY_EXISTS, "PROVIDER_ALREADY_LINKED");
+  },
+  "auth.v1.UserService/UnlinkProvider": async () => {
+    const a = await oauthAccount();
+    const last = await oauthRpc("auth.v1.UserService/UnlinkProvider", { bearer: a.accessToken, path: { provider: "acme" } });
+    expectStatus(last, 400, GRPC.FAILED_PRECONDITION, "LAST_SIGN_IN_METHOD");
+    const bearer = await oauthPasswordAccount();
+    const link = ok(await oauthRpc("auth.v1.UserService/LinkProvider", { bearer, path: { provider: "acme" }, body: {} }));
+    ok(await oauthRpc("auth.v1.AuthService/CompleteOAuth", { bearer, path: { provider: "acme" }, body: await oauthCallback(link.authorizationUrl) }));
+    expect(ok(await oauthRpc("auth.v1.UserService/UnlinkProvider", { bearer, path: { provider: "acme" } }))).toEqual({});
+    expect(ok(await oauthRpc("auth.v1.UserService/ListProviders", { bearer })).identities ?? []).toEqual([]);
   },
   "auth.v1.SessionService/ListSessions": async () => {
     const a = await register();
@@ -267,6 +372,57 @@ const cases: Record<string, () => Promise<void>> = {
       GRPC.INVALID_ARGUMENT,
       "VALIDATION_FAILED",
     );
+  },
+  // Passkeys: real WebAuthn responses from a software authenticator (the service's default RP).
+  "auth.v1.UserService/StartPasskeyRegistration": async () => {
+    const a = await register();
+    const { options } = ok(await rpc("auth.v1.UserService/StartPasskeyRegistration", { bearer: a.accessToken, body: {} }));
+    // The Struct comes out as the plain PublicKeyCredentialCreationOptionsJSON.
+    expect(options).toMatchObject({
+      rp: { id: "localhost" },
+      user: { name: a.username },
+      attestation: "none",
+      authenticatorSelection: { userVerification: "required" },
+    });
+    expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expectStatus(await rpc("auth.v1.UserService/StartPasskeyRegistration", { body: {} }), 401, GRPC.UNAUTHENTICATED, "AUTHENTICATION_REQUIRED");
+  },
+  "auth.v1.UserService/FinishPasskeyRegistration": async () => {
+    const a = await register();
+    const { passkey, response } = await registerPasskeyOverRest(rpc, a.accessToken, restAuthenticator());
+    expect(passkey).toMatchObject({ name: "rest key", deviceType: "singleDevice", transports: ["internal"], createdAt: expect.any(String) });
+    const replay = await rpc("auth.v1.UserService/FinishPasskeyRegistration", { bearer: a.accessToken, body: { response } });
+    expectStatus(replay, 400, GRPC.INVALID_ARGUMENT, "PASSKEY_CHALLENGE_INVALID");
+  },
+  "auth.v1.UserService/ListPasskeys": async () => {
+    const a = await register();
+    const { passkey } = await registerPasskeyOverRest(rpc, a.accessToken, restAuthenticator());
+    const r = ok(await rpc("auth.v1.UserService/ListPasskeys", { bearer: a.accessToken }));
+    expect(r.passkeys.map((p: { id: string }) => p.id)).toEqual([passkey.id]);
+    expect(JSON.stringify(r)).not.toMatch(/publicKey|public_key/);
+  },
+  "auth.v1.UserService/DeletePasskey": async () => {
+    const a = await register();
+    const { passkey } = await registerPasskeyOverRest(rpc, a.accessToken, restAuthenticator());
+    ok(await rpc("auth.v1.UserService/DeletePasskey", { bearer: a.accessToken, path: { passkey_id: passkey.id } }));
+    expect(ok(await rpc("auth.v1.UserService/ListPasskeys", { bearer: a.accessToken })).passkeys).toEqual([]);
+    const again = await rpc("auth.v1.UserService/DeletePasskey", { bearer: a.accessToken, path: { passkey_id: passkey.id } });
+    expectStatus(again, 404, GRPC.NOT_FOUND, "SIGN_IN_METHOD_NOT_FOUND");
+  },
+  "auth.v1.AuthService/StartPasskeyLogin": async () => {
+    const r = ok(await rpc("auth.v1.AuthService/StartPasskeyLogin", { body: {} }));
+    expect(r.options).toMatchObject({ rpId: "localhost", userVerification: "required", allowCredentials: [] });
+    expect(r.flowId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  },
+  "auth.v1.AuthService/FinishPasskeyLogin": async () => {
+    const a = await register();
+    const device = restAuthenticator();
+    const { credential } = await registerPasskeyOverRest(rpc, a.accessToken, device);
+    const { flowId, response } = await passkeyAssertionOverRest(rpc, device, credential);
+    const r = ok(await rpc("auth.v1.AuthService/FinishPasskeyLogin", { body: { flow_id: flowId, response, deviceName: "rest" } }));
+    expect(r).toMatchObject({ user: { username: a.username }, session: { authMethod: "passkey", deviceName: "rest" }, tokens: { tokenType: "Bearer" } });
+    const replay = await rpc("auth.v1.AuthService/FinishPasskeyLogin", { body: { flowId, response } });
+    expectStatus(replay, 400, GRPC.INVALID_ARGUMENT, "PASSKEY_CHALLENGE_INVALID");
   },
   "auth.v1.ApiKeyService/CreateApiKey": async () => {
     const a = await register();

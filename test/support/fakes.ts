@@ -1,8 +1,11 @@
 /** In-memory stand-ins for application ports, for use-case unit tests (no server, no database). */
+import { MemoryFlowStore } from "../../src/adapters/memory/flow-store.js";
 import { MemoryQuotaCounter } from "../../src/adapters/memory/quota-counter.js";
 import type { AuditRecord } from "../../src/application/ports/audit.js";
 import type { AttemptLimiter, LimitState } from "../../src/application/ports/coordination.js";
 import type { Notification } from "../../src/application/ports/delivery.js";
+import type { OAuthProvider, OAuthProviders, VerifiedIdentity } from "../../src/application/ports/oauth.js";
+import { fakeWebAuthn } from "./fake-webauthn.js";
 
 /** Allows `points` per key; records every key consumed. */
 export function countingLimiter(points: number): AttemptLimiter & { keys: string[] } {
@@ -303,6 +306,37 @@ export const untouchableUnitOfWork = new Proxy({} as UnitOfWork, {
   },
 });
 
+/**
+ * OAuthProviders for use-case tests: one provider "acme" (trusted with email_verified) and one
+ * "other"; the authorization URL echoes the flow, and `exchange` answers what `next` holds (or
+ * throws it), recording what it was given. Integration tests use a real provider instead
+ * (test/support/oidc-provider.ts).
+ */
+export function scriptedProviders(
+  providers: OAuthProvider[] = [
+    { id: "acme", issuer: "https://idp.acme.test", trustEmailVerified: true },
+    { id: "other", issuer: "https://idp.other.test", trustEmailVerified: false },
+  ],
+) {
+  const calls: { providerId: string; code: string; codeVerifier: string; nonce: string; state: string }[] = [];
+  const scripted = {
+    next: { issuer: "https://idp.acme.test", subject: "sub-1", email: "ada@example.com", emailVerified: true, name: "Ada", preferredUsername: null } as
+      | VerifiedIdentity
+      | Error,
+    calls,
+    list: () => providers,
+    get: (id: string) => providers.find((p) => p.id === id) ?? null,
+    authorizationUrl: async (providerId: string, flow: { state: string; nonce: string; codeVerifier: string }) =>
+      `https://idp.test/${providerId}/authorize?state=${flow.state}&nonce=${flow.nonce}&verifier=${flow.codeVerifier}`,
+    exchange: async (providerId: string, input: { code: string; state: string; codeVerifier: string; nonce: string }) => {
+      calls.push({ providerId, ...input });
+      if (scripted.next instanceof Error) throw scripted.next;
+      return scripted.next;
+    },
+  };
+  return scripted satisfies OAuthProviders;
+}
+
 export interface FakeDeps extends CoreDeps {
   clock: ManualClock;
   ids: IdGenerator & { issued: string[] };
@@ -317,6 +351,8 @@ export interface FakeDeps extends CoreDeps {
   notifier: ReturnType<typeof recordingNotifier>;
   totp: ReturnType<typeof fakeTotp>;
   report: ReturnType<typeof recordingReport>;
+  oauthProviders: ReturnType<typeof scriptedProviders>;
+  webauthn: ReturnType<typeof fakeWebAuthn>;
 }
 
 /**
@@ -345,7 +381,12 @@ export function makeDeps<O extends Partial<CoreDeps> = Record<never, never>>(ove
     subjectPlans: new SubjectPlans(overrides.uow ?? untouchableUnitOfWork, recordingBus(), clock, { ttlMs: 1000, maxEntries: 1000 }),
     quota: new MemoryQuotaCounter(clock),
     quotaOutcomes: { record: () => {} },
+    securityEvents: { record: () => {} },
     settings: testSettings(),
+    oauthProviders: scriptedProviders(),
+    oauthFlows: new MemoryFlowStore(clock),
+    passkeyChallenges: new MemoryFlowStore(clock),
+    webauthn: fakeWebAuthn(),
     notifier: recordingNotifier(),
     codeHasher: fakeCodeHasher(),
     sealer: fakeSealer(),

@@ -1,4 +1,7 @@
-/** Runs the service as a real process (`node --import tsx src/main.ts`), as `npm start` does. */
+/**
+ * Runs the service as a real process from its sources (`node --import tsx src/main.ts`), so a
+ * test needs no build; `npm start` runs the same entry point compiled (test/ops/compiled-start.test.ts).
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 

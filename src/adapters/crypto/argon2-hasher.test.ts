@@ -1,6 +1,7 @@
+import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Argon2Hasher, type Argon2Options } from "./argon2-hasher.js";
+import { Argon2Hasher, type Argon2Options, defaultArgon2Concurrency } from "./argon2-hasher.js";
 
 const OWASP: Argon2Options = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 const PHC_OWASP = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/;
@@ -179,5 +180,47 @@ describe("Argon2Hasher.verifyDummy (security.md 10)", () => {
       lightTimes.push(await timed(() => light.verifyDummy("x")));
     }
     expect(median(heavyTimes)).toBeGreaterThan(median(lightTimes) * 2);
+  });
+});
+
+describe("Argon2Hasher bounded queue (a burst of logins waits its turn)", () => {
+  const CHEAP: Argon2Options = { memoryCost: 8192, timeCost: 1, parallelism: 1 };
+
+  it("runs at most `concurrency` argon2 jobs at once; the rest wait and all complete", async () => {
+    const queued = new Argon2Hasher({ ...CHEAP, concurrency: 1, maxQueue: 10 });
+    const hash = await queued.hash("pw");
+    // One at a time: the elapsed time of 4 is about 4 times one (well above 2 at once).
+    const one = median([
+      await timed(() => queued.verify(hash, "pw")),
+      await timed(() => queued.verify(hash, "pw")),
+      await timed(() => queued.verify(hash, "pw")),
+    ]);
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 4 }, () => queued.verify(hash, "pw")));
+    const four = performance.now() - started;
+    expect(results).toEqual([true, true, true, true]);
+    expect(four).toBeGreaterThan(one * 2.5);
+  });
+
+  it("refuses one more than the queue holds with SERVICE_UNAVAILABLE (retry after 1 s), at once", async () => {
+    const queued = new Argon2Hasher({ ...CHEAP, concurrency: 1, maxQueue: 2 });
+    const hash = await queued.hash("pw");
+    const settled = await Promise.allSettled(Array.from({ length: 5 }, () => queued.verify(hash, "pw")));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "fulfilled", "rejected", "rejected"]);
+    expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ reason: "SERVICE_UNAVAILABLE", retryAfterSeconds: 1 });
+    // The line drained: the next call is served.
+    expect(await queued.verify(hash, "pw")).toBe(true);
+  });
+
+  it("frees its slot when a job fails (a malformed hash), so the queue never jams", async () => {
+    const queued = new Argon2Hasher({ ...CHEAP, concurrency: 1, maxQueue: 1 });
+    for (let i = 0; i < 3; i++) expect(await queued.verify("not a hash", "pw")).toBe(false);
+    expect(await queued.verify(await queued.hash("pw"), "pw")).toBe(true);
+  });
+
+  it("defaults to the cores, leaving at least one libuv pool thread free", () => {
+    expect(defaultArgon2Concurrency(4)).toBe(Math.max(1, Math.min(availableParallelism(), 3)));
+    expect(defaultArgon2Concurrency(1)).toBe(1);
+    expect(defaultArgon2Concurrency(64)).toBe(availableParallelism());
   });
 });

@@ -1,6 +1,6 @@
 import type { UseCases } from "../../application/use-cases.js";
 import { type AuthServiceServer, AuthServiceService } from "../../gen/pb/auth/v1/auth_service.js";
-import { jwkToPb, principalToPb, purposeFromPb, sessionToPb, tokensToPb, userToPb } from "./mappers.js";
+import { identityToPb, jwkToPb, principalToPb, purposeFromPb, sessionToPb, tokensToPb, userToPb } from "./mappers.js";
 import type { Unary } from "./unary.js";
 
 /** Thin handlers: convert the request, call one use case, convert the response. */
@@ -55,6 +55,27 @@ export function authServiceHandlers(uc: UseCases, unary: Unary): AuthServiceServ
     resetPassword: unary(s.resetPassword, async (req, ctx) => {
       await uc.resetPassword.execute({ email: req.email, phone: req.phone, code: req.code, newPassword: req.newPassword }, ctx.request);
       return {};
+    }),
+    startOAuth: unary(s.startOAuth, async (req) => await uc.startOAuth.execute({ provider: req.provider })),
+    completeOAuth: unary(s.completeOAuth, async (req, ctx) => {
+      const out = await uc.completeOAuth.execute(
+        { provider: req.provider, code: req.code, state: req.state, deviceName: req.deviceName, mfaCode: req.mfaCode, iss: req.iss },
+        ctx.principal,
+        ctx.request,
+      );
+      return {
+        user: userToPb(out.user),
+        session: out.login ? sessionToPb(out.login.session, out.login.session.id) : undefined,
+        tokens: out.login ? tokensToPb(out.login.tokens) : undefined,
+        created: out.created,
+        linked: out.linked,
+        identity: identityToPb(out.identity),
+      };
+    }),
+    startPasskeyLogin: unary(s.startPasskeyLogin, async (req, ctx) => await uc.startPasskeyLogin.execute({ identifier: req.identifier }, ctx.request)),
+    finishPasskeyLogin: unary(s.finishPasskeyLogin, async (req, ctx) => {
+      const out = await uc.finishPasskeyLogin.execute({ flowId: req.flowId, response: req.response, deviceName: req.deviceName }, ctx.request);
+      return { user: userToPb(out.user), session: sessionToPb(out.session, out.session.id), tokens: tokensToPb(out.tokens) };
     }),
   };
 }

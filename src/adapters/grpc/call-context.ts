@@ -77,6 +77,7 @@ export function buildCallContext(
   const ipAddress = clientAddress(peerAddress(call.getPeer()), call.metadata, base.trustedProxies, viaGateway);
   const agentKey = viaGateway ? FORWARDED_USER_AGENT_METADATA : "user-agent";
   const userAgent = String(call.metadata.get(agentKey)[0] ?? "").slice(0, 512);
+  let log: Logger | undefined;
   return {
     method,
     request: { requestId, ipAddress, userAgent },
@@ -84,6 +85,11 @@ export function buildCallContext(
     metadata: call.metadata,
     principal: null,
     service: null,
-    log: base.logger.child({ requestId }),
+    // Made on first use: most calls of the high-volume checks write no line, and a pino child
+    // (its bindings serialised and redacted) per call is a measurable share of one.
+    get log() {
+      log ??= base.logger.child({ requestId });
+      return log;
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { ApiKeyRecord } from "../../application/ports/api-keys.js";
 import type { AuditRecord } from "../../application/ports/audit.js";
 import type { OtpPurpose as CoreOtpPurpose } from "../../application/ports/delivery.js";
 import type { CatalogueService, Plan } from "../../application/ports/plans.js";
+import type { OAuthIdentity, StoredPasskey } from "../../application/ports/sign-in-methods.js";
 import type { PublicJwk } from "../../application/ports/tokens.js";
 import type { IssuedTokens } from "../../application/sessions/open-session.js";
 import type { Principal } from "../../application/sessions/validate-token.js";
@@ -16,7 +17,15 @@ import type { GetUserResponse } from "../../gen/pb/auth/v1/admin_service.js";
 import { OwnerType, type ApiKey as PbApiKey, type ValidateApiKeyResponse } from "../../gen/pb/auth/v1/api_key_service.js";
 import { OtpPurpose, type ValidateTokenResponse } from "../../gen/pb/auth/v1/auth_service.js";
 import type { CheckQuotaResponse, GetSubscriptionResponse, CatalogueService as PbCatalogueService, Plan as PbPlan } from "../../gen/pb/auth/v1/plan_service.js";
-import type { Jwk, AuditEvent as PbAuditEvent, Session as PbSession, User as PbUser, TokenPair } from "../../gen/pb/auth/v1/resources.js";
+import type {
+  Jwk,
+  AuditEvent as PbAuditEvent,
+  Passkey as PbPasskey,
+  Session as PbSession,
+  User as PbUser,
+  ProviderIdentity,
+  TokenPair,
+} from "../../gen/pb/auth/v1/resources.js";
 import type { ListSessionsResponse } from "../../gen/pb/auth/v1/session_service.js";
 
 export function userToPb(user: User): PbUser {
@@ -170,5 +179,22 @@ export function subscriptionToPb(s: Subscription): GetSubscriptionResponse {
   return {
     plan: planToPb(s.plan),
     usage: s.usage.map((u) => ({ serviceCode: u.serviceCode, used: u.used, limit: u.limit ?? 0, unlimited: u.limit === null, resetTime: u.resetTime })),
+  };
+}
+
+export function identityToPb(identity: OAuthIdentity): ProviderIdentity {
+  return { provider: identity.provider, email: identity.email ?? "", linkedAt: identity.createdAt, lastUsedAt: identity.lastUsedAt ?? undefined };
+}
+
+/** A passkey as its owner sees it: never the public key or the credential id. */
+export function passkeyToPb(passkey: StoredPasskey): PbPasskey {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    createdAt: passkey.createdAt,
+    lastUsedAt: passkey.lastUsedAt ?? undefined,
+    backedUp: passkey.backedUp,
+    deviceType: passkey.deviceType,
+    transports: passkey.transports,
   };
 }

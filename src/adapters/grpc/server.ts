@@ -1,7 +1,5 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { loadSync, type PackageDefinition } from "@grpc/proto-loader";
-import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation, protoPath as healthProtoPath, type ServingStatus } from "grpc-health-check";
+import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { UseCases } from "../../application/use-cases.js";
 import { AdminServiceService } from "../../gen/pb/auth/v1/admin_service.js";
 import { ApiKeyServiceService } from "../../gen/pb/auth/v1/api_key_service.js";
@@ -14,7 +12,7 @@ import { type BearerRule, bearerRuleOf } from "./access-table.js";
 import { adminServiceHandlers } from "./admin-service.js";
 import { apiKeyServiceHandlers } from "./api-key-service.js";
 import { authServiceHandlers } from "./auth-service.js";
-import { reflectionPackageDefinition } from "./descriptors.js";
+import { createReflectionService } from "./descriptors.js";
 import { planServiceHandlers } from "./plan-service.js";
 import { sessionServiceHandlers } from "./session-service.js";
 import type { Unary } from "./unary.js";
@@ -70,12 +68,9 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
   server.addService(AdminServiceService, adminServiceHandlers(options.useCases, options.unary));
   server.addService(PlanServiceService, planServiceHandlers(options.useCases, options.unary));
   options.health.implementation.addToServer(server);
-  // Our contract from the buf descriptor set, plus grpc.health.v1 so grpcurl can describe it too.
-  const reflection = new ReflectionService({
-    ...loadSync(healthProtoPath),
-    ...reflectionPackageDefinition(options.descriptorSet),
-  } as unknown as PackageDefinition);
-  reflection.addToServer(server);
+  // Every file of the buf descriptor set, as buf wrote it: our contract, google.rpc (the error
+  // details), grpc.health.v1 and the reflection services themselves.
+  createReflectionService(options.descriptorSet).addToServer(server);
   return server;
 }
 

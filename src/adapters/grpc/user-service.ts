@@ -1,6 +1,6 @@
 import type { UseCases } from "../../application/use-cases.js";
 import { type UserServiceServer, UserServiceService } from "../../gen/pb/auth/v1/user_service.js";
-import { auditEventToPb, userToPb } from "./mappers.js";
+import { auditEventToPb, identityToPb, passkeyToPb, userToPb } from "./mappers.js";
 import { requirePrincipal } from "./principal.js";
 import type { Unary } from "./unary.js";
 
@@ -48,6 +48,24 @@ export function userServiceHandlers(uc: UseCases, unary: Unary): UserServiceServ
     listAuditEvents: unary(s.listAuditEvents, async (req, ctx) => {
       const out = await uc.listAuditEvents.execute({ pageSize: req.pageSize, pageToken: req.pageToken }, requirePrincipal(ctx));
       return { events: out.events.map(auditEventToPb), nextPageToken: out.nextPageToken };
+    }),
+    listProviders: unary(s.listProviders, async (_req, ctx) => {
+      const out = await uc.listProviders.execute(requirePrincipal(ctx));
+      return { identities: out.identities.map(identityToPb), available: out.available };
+    }),
+    linkProvider: unary(s.linkProvider, async (req, ctx) => await uc.linkProvider.execute({ provider: req.provider }, requirePrincipal(ctx))),
+    unlinkProvider: unary(s.unlinkProvider, async (req, ctx) => {
+      await uc.unlinkProvider.execute({ provider: req.provider }, requirePrincipal(ctx), ctx.request);
+      return {};
+    }),
+    startPasskeyRegistration: unary(s.startPasskeyRegistration, async (_req, ctx) => await uc.startPasskeyRegistration.execute(requirePrincipal(ctx))),
+    finishPasskeyRegistration: unary(s.finishPasskeyRegistration, async (req, ctx) => ({
+      passkey: passkeyToPb(await uc.finishPasskeyRegistration.execute({ response: req.response, name: req.name }, requirePrincipal(ctx), ctx.request)),
+    })),
+    listPasskeys: unary(s.listPasskeys, async (_req, ctx) => ({ passkeys: (await uc.listPasskeys.execute(requirePrincipal(ctx))).map(passkeyToPb) })),
+    deletePasskey: unary(s.deletePasskey, async (req, ctx) => {
+      await uc.deletePasskey.execute({ passkeyId: req.passkeyId }, requirePrincipal(ctx), ctx.request);
+      return {};
     }),
   };
 }

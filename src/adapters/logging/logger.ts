@@ -23,9 +23,22 @@ export const REDACT_PATHS = [
   "*.headers.cookie",
 ];
 
+/**
+ * Fields each line takes from where it is written: the active trace span's `trace_id` and
+ * `span_id` once src/telemetry turned tracing on. Null otherwise, and then loggers get no
+ * mixin at all: with tracing off a log line costs what it did before.
+ */
+let contextFields: (() => Record<string, string>) | null = null;
+
+/** Loggers created after this call add `fields()` to every line (pino's mixin). */
+export function setLogContextFields(fields: () => Record<string, string>): void {
+  contextFields = fields;
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
+    ...(contextFields ? { mixin: contextFields } : {}),
     base: { service: "auth-service" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },

@@ -41,6 +41,8 @@ export interface NotifierConfig {
   /** Tuning for tests; production uses the defaults of resilient(). */
   retries?: number;
   halfOpenAfterMs?: number;
+  /** Each provider's breaker: "closed" once when it is made, then every change (for /metrics). */
+  onBreakerState?: (dependency: string, state: BreakerState) => void;
 }
 
 export interface Notifiers {
@@ -54,17 +56,21 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
   const log = logger.child({ component: "notify" });
   const { clock } = config;
   const outbox = new OutboxNotifier(logger, { revealCodes: config.revealCodes, productName: config.productName, clock });
-  const guard = (name: string, timeoutMs: number) => ({
-    name,
-    timeoutMs,
-    ...(config.retries === undefined ? {} : { retries: config.retries }),
-    ...(config.halfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: config.halfOpenAfterMs }),
-    onStateChange: (state: BreakerState) => {
-      const fields = { dependency: name, breaker: state };
-      if (state === "open") log.warn(fields, "delivery provider circuit opened: sends fail fast until it recovers");
-      else log.info(fields, `delivery provider circuit ${state}`);
-    },
-  });
+  const guard = (name: string, timeoutMs: number) => {
+    config.onBreakerState?.(name, "closed");
+    return {
+      name,
+      timeoutMs,
+      ...(config.retries === undefined ? {} : { retries: config.retries }),
+      ...(config.halfOpenAfterMs === undefined ? {} : { halfOpenAfterMs: config.halfOpenAfterMs }),
+      onStateChange: (state: BreakerState) => {
+        const fields = { dependency: name, breaker: state };
+        if (state === "open") log.warn(fields, "delivery provider circuit opened: sends fail fast until it recovers");
+        else log.info(fields, `delivery provider circuit ${state}`);
+        config.onBreakerState?.(name, state);
+      },
+    };
+  };
 
   let email: Notifier = outbox;
   let smtp: SmtpNotifier | undefined;

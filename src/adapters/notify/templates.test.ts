@@ -89,6 +89,10 @@ const NOTICE_WORDS: Record<SecurityNotice, { title: RegExp; body: RegExp }> = {
   mfa_enabled: { title: /two-step verification turned on/, body: /Two-step verification was turned on for your account\./ },
   mfa_disabled: { title: /two-step verification turned off/, body: /Two-step verification was turned off for your account\./ },
   account_claimed: { title: /account secured/, body: /confirmed with a code, so the password and two-step verification set before that were removed\./ },
+  provider_linked: { title: /sign-in provider linked/, body: /An account at a sign-in provider was linked to your account\./ },
+  provider_unlinked: { title: /sign-in provider removed/, body: /A sign-in provider was removed from your account\./ },
+  passkey_added: { title: /passkey added/, body: /A passkey was added to your account\./ },
+  passkey_removed: { title: /passkey removed/, body: /A passkey was removed from your account\./ },
 };
 
 describe("render: notice", () => {

@@ -133,6 +133,14 @@ function noticeWording(notice: SecurityNotice, channel: Channel): NoticeWording 
           `This ${channel === "email" ? "email address" : "phone number"} was confirmed with a code, so the password and ` +
           "two-step verification set before that were removed.",
       };
+    case "provider_linked":
+      return { title: "sign-in provider linked", happened: "An account at a sign-in provider was linked to your account." };
+    case "provider_unlinked":
+      return { title: "sign-in provider removed", happened: "A sign-in provider was removed from your account." };
+    case "passkey_added":
+      return { title: "passkey added", happened: "A passkey was added to your account." };
+    case "passkey_removed":
+      return { title: "passkey removed", happened: "A passkey was removed from your account." };
     default:
       return unreachable(notice, "security notice");
   }

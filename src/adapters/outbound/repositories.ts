@@ -17,6 +17,8 @@ export const REPOSITORY_KEYS = [
   "serviceAccounts",
   "plans",
   "catalogue",
+  "oauthIdentities",
+  "passkeys",
 ] as const satisfies readonly RepositoryKey[];
 
 type Unlisted = Exclude<RepositoryKey, (typeof REPOSITORY_KEYS)[number]>;

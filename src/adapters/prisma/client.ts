@@ -8,16 +8,16 @@
 // serialised by the migration lock (see migrate.ts).
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../gen/prisma/client.js";
 import { applyMigrations, pgExecutor, pgliteExecutor } from "./migrate.js";
 
 export interface Database {
   prisma: PrismaClient;
   kind: "postgres" | "pglite";
+  /** The PostgreSQL pool under the client (null on PGlite), for the few reads that skip Prisma. */
+  pool: pg.Pool | null;
   /** Round trip through the client and the driver; rejects when the database is unreachable. */
   ping(): Promise<void>;
   /** Disconnects the client, then ends the pool or shuts PGlite down (flushing its files). */
@@ -71,6 +71,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     prisma,
     kind: "postgres",
+    pool,
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },
@@ -90,6 +91,9 @@ async function openPglite(dataDir: string): Promise<Database> {
     dir = path.resolve(dataDir);
     await mkdir(dir, { recursive: true });
   }
+  // Loaded only here: a service on PostgreSQL never loads PGlite's WebAssembly build (tens of MB
+  // of memory) nor its Prisma adapter.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
   const db = await PGlite.create(dir);
 
   try {
@@ -105,6 +109,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   return {
     prisma,
     kind: "pglite",
+    pool: null,
     ping: async () => {
       await prisma.$queryRaw`SELECT 1`;
     },

@@ -154,6 +154,11 @@ function userAlreadyExists(err: unknown): DomainError {
   });
 }
 
+/** A unique index refused the write (P2002), on any table. */
+export function isUniqueViolation(err: unknown): boolean {
+  return prismaCode(err) === "P2002";
+}
+
 /** Rethrows `err` in the service's vocabulary (see the file comment). Never returns. */
 export function translatePrismaError(err: unknown): never {
   // Already translated (e.g. by a repository inside a transaction callback): keep as is.

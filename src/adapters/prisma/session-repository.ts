@@ -3,15 +3,33 @@
 // revocations (logout racing "sign out everywhere", two instances) each report only the
 // sessions they actually revoked and a revocation is never overwritten.
 
-import type { NewSession, SessionRepository } from "../../application/ports/sessions.js";
+import type { NewSession, SessionRepository, SessionStatus } from "../../application/ports/sessions.js";
 import type { RevokeReason, Session } from "../../domain/session.js";
 import { Prisma } from "../../gen/prisma/client.js";
 import { withPrismaErrors } from "./errors.js";
 import { toSession } from "./mappers.js";
 
+/** The part of a `pg` Pool the status read uses (kept structural: no `pg` import here). */
+export interface SqlPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * A named (prepared once per connection) statement: ValidateToken and every bearer call read
+ * these two columns whenever the status cache cannot answer, so this skips Prisma's generic
+ * query path (building, compiling and mapping a findUnique) for the driver's own.
+ */
+const SESSION_STATUS = { name: "auth_session_status_v1", text: "SELECT expires_at, revoked_at FROM sessions WHERE id = $1::uuid" };
+
 export class PrismaSessionRepository implements SessionRepository {
-  /** The root client or an interactive transaction's client: both satisfy this type. */
-  constructor(private readonly db: Prisma.TransactionClient) {}
+  /**
+   * The root client or an interactive transaction's client: both satisfy this type. `pool`: the
+   * PostgreSQL pool under the root client, for the status read (never given inside a transaction).
+   */
+  constructor(
+    private readonly db: Prisma.TransactionClient,
+    private readonly pool: SqlPool | null = null,
+  ) {}
 
   async create(session: NewSession): Promise<Session> {
     const row = await withPrismaErrors(() =>
@@ -38,6 +56,17 @@ export class PrismaSessionRepository implements SessionRepository {
   async findById(id: string): Promise<Session | null> {
     const row = await withPrismaErrors(() => this.db.session.findUnique({ where: { id } }));
     return row === null ? null : toSession(row);
+  }
+
+  async statusOf(id: string): Promise<SessionStatus | null> {
+    const pool = this.pool;
+    if (pool) {
+      // pg parses timestamptz into a Date, as Prisma does.
+      const { rows } = await withPrismaErrors(() => pool.query({ ...SESSION_STATUS, values: [id] }));
+      const row = rows[0] as { expires_at: Date; revoked_at: Date | null } | undefined;
+      return row ? { expiresAt: row.expires_at, revokedAt: row.revoked_at } : null;
+    }
+    return withPrismaErrors(() => this.db.session.findUnique({ where: { id }, select: { expiresAt: true, revokedAt: true } }));
   }
 
   async listLive(userId: string, now: Date, page: { limit: number; before?: { createdAt: Date; id: string } }): Promise<Session[]> {

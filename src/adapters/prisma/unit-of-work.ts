@@ -11,17 +11,21 @@ import { buildRepositories, type RepositoryKey } from "../outbound/repositories.
 import { PrismaApiKeyRepository } from "./api-key-repository.js";
 import { PrismaAuditLog } from "./audit-log.js";
 import { translatePrismaError } from "./errors.js";
+import { PrismaOAuthIdentityRepository } from "./oauth-identity-repository.js";
 import { PrismaOtpCodeRepository } from "./otp-code-repository.js";
+import { PrismaPasskeyRepository } from "./passkey-repository.js";
 import { PrismaCatalogueRepository, PrismaPlanRepository } from "./plan-repository.js";
 import { PrismaRecoveryCodeRepository } from "./recovery-code-repository.js";
 import { PrismaRefreshTokenRepository } from "./refresh-token-repository.js";
 import { PrismaServiceAccountRepository } from "./service-account-repository.js";
-import { PrismaSessionRepository } from "./session-repository.js";
+import { PrismaSessionRepository, type SqlPool } from "./session-repository.js";
 import { PrismaUserRepository } from "./user-repository.js";
 
 export interface PrismaUnitOfWorkOptions {
   /** Longest a transaction may stay open before Prisma rolls it back. */
   transactionTimeoutMs: number;
+  /** The PostgreSQL pool under `prisma` (absent on the embedded database): the session-status read goes to it directly. */
+  pool?: SqlPool | null;
 }
 
 /** Which class serves each repository; typed so that a missing or mismatched one fails to compile. */
@@ -36,6 +40,8 @@ const REPOSITORY_CLASSES: { [K in RepositoryKey]: new (client: Prisma.Transactio
   serviceAccounts: PrismaServiceAccountRepository,
   plans: PrismaPlanRepository,
   catalogue: PrismaCatalogueRepository,
+  oauthIdentities: PrismaOAuthIdentityRepository,
+  passkeys: PrismaPasskeyRepository,
 };
 
 /** The repositories of the Repositories port over one client (root or transaction). */
@@ -62,6 +68,7 @@ export class PrismaUnitOfWork extends RootRepositories implements UnitOfWork {
     private readonly options: PrismaUnitOfWorkOptions,
   ) {
     super(prisma);
+    if (options.pool) Object.assign(this, { sessions: new PrismaSessionRepository(prisma, options.pool) });
   }
 
   /** Availability is the guard's business (adapters/outbound/resilience.ts); the bare client cannot tell. */

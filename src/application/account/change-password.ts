@@ -12,7 +12,19 @@ export class ChangePassword {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      "uow" | "clock" | "ids" | "hasher" | "passwordPolicy" | "revoker" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
+      | "uow"
+      | "clock"
+      | "ids"
+      | "hasher"
+      | "passwordPolicy"
+      | "revoker"
+      | "settings"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+      | "securityEvents"
     >,
   ) {}
 

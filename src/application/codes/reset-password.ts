@@ -7,6 +7,7 @@ import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { checkCode, checkCodeFormat, contactFrom, markVerified, otpInvalid, stillHolds, useCode } from "../shared/one-time-codes.js";
 import { sendNotice } from "../shared/security-notices.js";
+import { removeUnprovenSignInMethods } from "../shared/sign-in-methods.js";
 
 /**
  * Forgot password: a RESET_PASSWORD code sets a new password and ends every session. When it
@@ -31,6 +32,7 @@ export class ResetPassword {
       | "notices"
       | "notifier"
       | "report"
+      | "securityEvents"
     >,
   ) {}
 
@@ -61,10 +63,15 @@ export class ResetPassword {
     await revokingWrite(this.deps, async (tx, revoked) => {
       const updated = await tx.users.updateIf(user.id, { canSignIn: true, ...stillHolds(contact!) }, patch);
       if (!updated) throw otpInvalid();
+      const removed = claim ? await removeUnprovenSignInMethods(tx, user.id) : null;
       if (claim) await tx.recoveryCodes.deleteAll(user.id);
       const ended = await tx.sessions.revokeAllForUser(user.id, claim ? "contact_claimed" : "password_reset", now);
       revoked(ended);
-      const metadata = { channel: contact!.channel, revoked_sessions: ended.length };
+      const metadata = {
+        channel: contact!.channel,
+        revoked_sessions: ended.length,
+        ...(removed ? { removed_identities: removed.identities, removed_passkeys: removed.passkeys } : {}),
+      };
       await audit.record(tx, "password.reset", { metadata });
       if (claim) await audit.record(tx, "account.claimed", { metadata });
     });

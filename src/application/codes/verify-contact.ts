@@ -16,7 +16,18 @@ export class VerifyContact {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      "uow" | "clock" | "ids" | "codeHasher" | "settings" | "ipAttempts" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
+      | "uow"
+      | "clock"
+      | "ids"
+      | "codeHasher"
+      | "settings"
+      | "ipAttempts"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+      | "securityEvents"
     >,
   ) {}
 

@@ -18,7 +18,20 @@ export class ConfirmTotp {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      "uow" | "clock" | "ids" | "random" | "totp" | "sealer" | "codeHasher" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
+      | "uow"
+      | "clock"
+      | "ids"
+      | "random"
+      | "totp"
+      | "sealer"
+      | "codeHasher"
+      | "settings"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+      | "securityEvents"
     >,
   ) {}
 

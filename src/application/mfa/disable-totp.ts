@@ -17,7 +17,20 @@ export class DisableTotp {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "hasher" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
+      | "uow"
+      | "clock"
+      | "ids"
+      | "totp"
+      | "sealer"
+      | "codeHasher"
+      | "hasher"
+      | "settings"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+      | "securityEvents"
     >,
   ) {}
 

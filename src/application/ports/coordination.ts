@@ -31,3 +31,18 @@ export interface AttemptLimiter {
   peek(key: string): Promise<LimitState>;
   reset(key: string): Promise<void>;
 }
+
+/**
+ * Short-lived, single-use server-side records (an OAuth flow's state, PKCE verifier and nonce; a
+ * WebAuthn challenge): Redis when configured, so any instance can finish a flow another started;
+ * in-process by default.
+ */
+export interface FlowStore {
+  /** Keeps `value` under `key` for `ttlSeconds` (replacing any value there). */
+  put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Returns the value and deletes it in one step, so of two concurrent takes only one gets it;
+   * null when the key is unknown, expired or already taken. Redis down: DependencyUnavailableError.
+   */
+  take(key: string): Promise<string | null>;
+}

@@ -21,7 +21,18 @@ export interface CodeNotification {
   expiresAt: Date;
 }
 
-export type SecurityNotice = "account_locked" | "email_changed" | "phone_changed" | "password_changed" | "mfa_enabled" | "mfa_disabled" | "account_claimed";
+export type SecurityNotice =
+  | "account_locked"
+  | "email_changed"
+  | "phone_changed"
+  | "password_changed"
+  | "mfa_enabled"
+  | "mfa_disabled"
+  | "account_claimed"
+  | "provider_linked"
+  | "provider_unlinked"
+  | "passkey_added"
+  | "passkey_removed";
 
 export interface SecurityNotification {
   channel: Channel;

@@ -12,9 +12,14 @@ export interface NewSession {
   expiresAt: Date;
 }
 
+/** What the session-status check reads: the two columns that decide whether a session is live. */
+export type SessionStatus = Pick<Session, "expiresAt" | "revokedAt">;
+
 export interface SessionRepository {
   create(session: NewSession): Promise<Session>;
   findById(id: string): Promise<Session | null>;
+  /** The session's expiry and revocation only (the hot path of every bearer call); null when there is none. */
+  statusOf(id: string): Promise<SessionStatus | null>;
   /**
    * Not revoked and not expired at `now`, newest first (createdAt desc, then id desc), at most
    * `page.limit` of them; `page.before` is an exclusive keyset cursor on (createdAt, id).
@@ -43,8 +48,11 @@ export interface RefreshTokenRepository {
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
   findById(id: string): Promise<RefreshTokenRecord | null>;
   /**
-   * Marks the token rotated only if it was not rotated yet (a conditional update, so two
-   * concurrent refreshes cannot both win). True when this call rotated it.
+   * One rotation as one atomic step (one statement on PostgreSQL): marks token `id` rotated
+   * only if it was not rotated yet (a conditional update, so of concurrent refreshes exactly one
+   * wins), and only then stores `successor` (its id is the rotated token's successorId,
+   * `successorSealed` kept beside it) and records the use on the session (lastUsedAt = `at`).
+   * True when this call rotated it; false, with nothing written, otherwise.
    */
-  markRotated(id: string, at: Date, successorId: string, successorSealed: Uint8Array): Promise<boolean>;
+  rotate(rotation: { id: string; at: Date; successor: NewRefreshToken; successorSealed: Uint8Array }): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import type { AuditLog } from "./audit.js";
 import type { OtpCodeRepository, RecoveryCodeRepository } from "./codes.js";
 import type { CatalogueRepository, PlanRepository } from "./plans.js";
 import type { RefreshTokenRepository, SessionRepository } from "./sessions.js";
+import type { OAuthIdentityRepository, PasskeyRepository } from "./sign-in-methods.js";
 import type { UserRepository } from "./users.js";
 
 export interface Repositories {
@@ -17,6 +18,8 @@ export interface Repositories {
   serviceAccounts: ServiceAccountRepository;
   plans: PlanRepository;
   catalogue: CatalogueRepository;
+  oauthIdentities: OAuthIdentityRepository;
+  passkeys: PasskeyRepository;
 }
 
 export interface UnitOfWork extends Repositories {

@@ -17,7 +17,20 @@ export class Reauthenticate {
   constructor(
     private readonly deps: Pick<
       CoreDeps,
-      "uow" | "clock" | "ids" | "hasher" | "totp" | "sealer" | "codeHasher" | "settings" | "loginFailures" | "failureAudits" | "notices" | "notifier" | "report"
+      | "uow"
+      | "clock"
+      | "ids"
+      | "hasher"
+      | "totp"
+      | "sealer"
+      | "codeHasher"
+      | "settings"
+      | "loginFailures"
+      | "failureAudits"
+      | "notices"
+      | "notifier"
+      | "report"
+      | "securityEvents"
     >,
   ) {}
 

@@ -8,7 +8,7 @@ import { countIpAttempt } from "../shared/limits.js";
 import { type IssuedTokens, refreshExpiry, signAccessToken } from "./open-session.js";
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from "./refresh-token-codec.js";
 
-type Deps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "tokens" | "ipAttempts" | "revoker" | "settings">;
+type Deps = Pick<CoreDeps, "uow" | "clock" | "ids" | "random" | "tokens" | "ipAttempts" | "revoker" | "settings" | "securityEvents">;
 
 /**
  * Rotation with reuse detection (RFC 9700 §4.14.2): every use retires the presented token and
@@ -39,19 +39,20 @@ export class RotateRefreshToken {
     const successor = newRefreshToken(this.deps.random);
     const successorId = this.deps.ids.newId();
     const successorExpiresAt = refreshExpiry(this.deps, session, now);
-    const won = await this.deps.uow.transaction(async (tx) => {
-      const rotated = await tx.refreshTokens.markRotated(record.id, now, successorId, sealSuccessor(raw, successor, this.deps.random));
-      if (!rotated) return false;
-      await tx.refreshTokens.insert({
+    // One atomic step (one statement on PostgreSQL): retire the presented token if no one did
+    // yet, store its successor, record the session's use.
+    const won = await this.deps.uow.refreshTokens.rotate({
+      id: record.id,
+      at: now,
+      successor: {
         id: successorId,
         sessionId: session.id,
         tokenHash: hashRefreshToken(successor),
         generation: record.generation + 1,
         createdAt: now,
         expiresAt: successorExpiresAt,
-      });
-      await tx.sessions.touch(session.id, now);
-      return true;
+      },
+      successorSealed: sealSuccessor(raw, successor, this.deps.random),
     });
     if (!won) {
       // A concurrent call rotated this token first: treat ours as its retry.
@@ -107,6 +108,7 @@ export class RotateRefreshToken {
       if (await tx.sessions.revoke(session.id, "refresh_token_reuse", now)) revoked([session.id]);
       await audit.record(tx, "token.reuse_detected", { outcome: "failure", metadata: { generation: record.generation } });
     });
+    this.deps.securityEvents.record("refresh_token_reused");
     throw new DomainError("REFRESH_TOKEN_REUSED", "The refresh token was already used; the session has been revoked");
   }
 }

@@ -28,7 +28,7 @@ function setup(publish: RevocationBus["publish"]) {
     close: async () => {},
   };
   // The database still says live: only the revoker's mark can make the cache answer false.
-  const status = new SessionStatusCache({ findById: async (id) => live(id) }, bus, new ManualClock(), { ttlMs: 60_000, maxEntries: 100 });
+  const status = new SessionStatusCache({ statusOf: async (id) => live(id) }, bus, new ManualClock(), { ttlMs: 60_000, maxEntries: 100 });
   const reported: [unknown, readonly string[]][] = [];
   const revoker = new SessionRevoker(status, bus, (error, ids) => reported.push([error, ids]));
   return { status, revoker, reported };

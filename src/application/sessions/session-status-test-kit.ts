@@ -2,7 +2,7 @@
 // counts its reads and can fail or hang, and a revocation bus whose health the test controls.
 import type { Session } from "../../domain/session.js";
 import type { RevocationBus, RevocationListener } from "../ports/coordination.js";
-import type { SessionRepository } from "../ports/sessions.js";
+import type { SessionRepository, SessionStatus } from "../ports/sessions.js";
 import type { Clock } from "../ports/time.js";
 
 export const START = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -19,19 +19,19 @@ export class FakeClock implements Clock {
   }
 }
 
-/** findById over a map; counts calls; can be made to fail or to hang until released. */
-export class FakeSessions implements Pick<SessionRepository, "findById"> {
+/** statusOf over a map; counts calls; can be made to fail or to hang until released. */
+export class FakeSessions implements Pick<SessionRepository, "statusOf"> {
   readonly rows = new Map<string, Session>();
   calls = 0;
   failWith: Error | null = null;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
-  async findById(id: string): Promise<Session | null> {
+  async statusOf(id: string): Promise<SessionStatus | null> {
     this.calls += 1;
     // Read the row now (the snapshot a real query would see), answer later if gated.
     const snapshot = this.rows.get(id);
-    const copy = snapshot ? { ...snapshot } : null;
+    const copy = snapshot ? { expiresAt: snapshot.expiresAt, revokedAt: snapshot.revokedAt } : null;
     if (this.gate) await this.gate;
     if (this.failWith) throw this.failWith;
     return copy;

@@ -10,6 +10,7 @@ const user = { id: "u1", email: "ada@example.com", phone: "+4915112345678" } as 
 function deps(max = 3) {
   const audit = recordingAudit();
   const notifier = recordingNotifier();
+  const events: string[] = [];
   let n = 0;
   const d = {
     loginFailures: countingLimiter(max),
@@ -21,8 +22,9 @@ function deps(max = 3) {
     ids: { newId: () => `id${++n}` },
     notifier,
     report: () => {},
+    securityEvents: { record: (event: string) => events.push(event) },
   };
-  return { d, audit, notifier };
+  return { d, audit, notifier, events };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -41,16 +43,18 @@ describe("credential attempts (one failure limit per account)", () => {
     expect(d.loginFailures.keys).toHaveLength(3);
   });
 
-  it("a failure on the last try audits the lock and notifies every contact once", async () => {
-    const { d, audit, notifier } = deps(2);
+  it("a failure on the last try audits the lock, counts it for /metrics and notifies every contact once", async () => {
+    const { d, audit, notifier, events } = deps(2);
     const key = accountKey(user.id);
     const first = await beginCredentialCheck(d, ctx, key, { userId: user.id, type: "login.failed" });
     await credentialFailed(d, ctx, first, { type: "password.check_failed", user });
     expect(audit.rows.map((r) => r.type)).toEqual(["password.check_failed"]);
+    expect(events).toEqual([]);
     const last = await beginCredentialCheck(d, ctx, key, { userId: user.id, type: "login.failed" });
     await credentialFailed(d, ctx, last, { type: "mfa.failed", user });
     await settle();
     expect(audit.rows.map((r) => r.type)).toEqual(["password.check_failed", "mfa.failed", "account.locked"]);
+    expect(events).toEqual(["account_locked"]);
     expect(notifier.sent.map((n) => [n.kind, n.to])).toEqual([
       ["notice", "ada@example.com"],
       ["notice", "+4915112345678"],
@@ -58,7 +62,7 @@ describe("credential attempts (one failure limit per account)", () => {
   });
 
   it("an unknown identifier is counted and locked without any notice", async () => {
-    const { d, notifier } = deps(1);
+    const { d, notifier, events } = deps(1);
     const attempt = await beginCredentialCheck(d, ctx, "ident:username:ghost", { userId: null, type: "login.failed" });
     await credentialFailed(d, ctx, attempt, { type: "login.failed", user: null });
     await settle();
@@ -66,6 +70,8 @@ describe("credential attempts (one failure limit per account)", () => {
       reason: "ACCOUNT_LOCKED",
     });
     expect(notifier.sent).toEqual([]);
+    // No account was locked: only its identifier's key (locks of accounts are what operators count).
+    expect(events).toEqual([]);
   });
 
   it("a success clears the count", async () => {

@@ -25,7 +25,7 @@ export interface CredentialAttempt {
 }
 
 type Deps = Pick<CoreDeps, "loginFailures" | "failureAudits" | "settings" | "uow" | "clock" | "ids">;
-type NoticeDeps = Pick<CoreDeps, "notifier" | "notices" | "report">;
+type NoticeDeps = Pick<CoreDeps, "notifier" | "notices" | "report" | "securityEvents">;
 
 /**
  * ACCOUNT_LOCKED. The answer is the same for every caller and every value sent while the lock
@@ -84,6 +84,7 @@ export async function credentialFailed(
         metadata: { minutes: Math.round(deps.settings.lockoutSeconds / 60) },
       }),
     );
+    deps.securityEvents.record("account_locked");
     void sendNotice(deps, contactsOf(event.user), "account_locked", deps.clock.now());
   }
 }

@@ -3,13 +3,16 @@ import type { ApiKeyRevocations } from "../api-keys/api-key-revocations.js";
 import type { ApiKeyStatusCache } from "../api-keys/api-key-status.js";
 import type { ApiKeyUsage } from "../api-keys/api-key-usage.js";
 import type { SubjectPlans } from "../plans/subject-plans.js";
-import type { AttemptLimiter } from "../ports/coordination.js";
+import type { AttemptLimiter, FlowStore } from "../ports/coordination.js";
 import type { CodeHasher, PasswordHasher, SecretSealer, Totp } from "../ports/credentials.js";
 import type { Notifier } from "../ports/delivery.js";
+import type { OAuthProviders } from "../ports/oauth.js";
 import type { QuotaCounter, QuotaOutcomes } from "../ports/quota.js";
+import type { SecurityEvents } from "../ports/security-events.js";
 import type { Clock, IdGenerator, Random } from "../ports/time.js";
 import type { AccessTokenService } from "../ports/tokens.js";
 import type { UnitOfWork } from "../ports/unit-of-work.js";
+import type { WebAuthn } from "../ports/webauthn.js";
 import type { SessionRevoker } from "../sessions/session-revoker.js";
 import type { SessionStatusCache } from "../sessions/session-status.js";
 import type { AuthSettings } from "./settings.js";
@@ -51,7 +54,17 @@ export interface CoreDeps {
   quota: QuotaCounter;
   /** Allowed/refused CheckQuota by service and plan, for /metrics. */
   quotaOutcomes: QuotaOutcomes;
+  /** Account locks and refresh-token reuse, counted for operators' alerts (never who). */
+  securityEvents: SecurityEvents;
   settings: AuthSettings;
+  /** The configured OpenID Connect providers (OAUTH__PROVIDERS). */
+  oauthProviders: OAuthProviders;
+  /** OAuth flows (state → provider, PKCE verifier, nonce, purpose): single use, 10 minutes. */
+  oauthFlows: FlowStore;
+  /** WebAuthn challenges: single use, 5 minutes. */
+  passkeyChallenges: FlowStore;
+  /** WebAuthn ceremonies for the configured relying party (WEBAUTHN__RP_ID, __ORIGINS). */
+  webauthn: WebAuthn;
   notifier: Notifier;
   codeHasher: CodeHasher;
   sealer: SecretSealer;

@@ -67,7 +67,19 @@ export async function requireSecondFactor(
 export async function checkSecondFactor(
   deps: Pick<
     CoreDeps,
-    "uow" | "clock" | "ids" | "totp" | "sealer" | "codeHasher" | "loginFailures" | "failureAudits" | "settings" | "notifier" | "notices" | "report"
+    | "uow"
+    | "clock"
+    | "ids"
+    | "totp"
+    | "sealer"
+    | "codeHasher"
+    | "loginFailures"
+    | "failureAudits"
+    | "settings"
+    | "notifier"
+    | "notices"
+    | "report"
+    | "securityEvents"
   >,
   ctx: RequestContext,
   attempt: CredentialAttempt,

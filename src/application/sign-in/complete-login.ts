@@ -1,6 +1,6 @@
-import type { DomainError } from "../../domain/errors.js";
+import { DomainError } from "../../domain/errors.js";
 import type { Session } from "../../domain/session.js";
-import type { User } from "../../domain/user.js";
+import { canSignIn, type User } from "../../domain/user.js";
 import type { RequestContext } from "../ports/time.js";
 import type { Repositories } from "../ports/unit-of-work.js";
 import type { UserExpectation, UserPatch } from "../ports/users.js";
@@ -57,4 +57,24 @@ export async function completeLogin(deps: Deps, ctx: RequestContext, done: Compl
   // change stays counted like any other failed attempt.
   await credentialSucceeded(deps, done.attempt);
   return { user: updated, session: opened.session, tokens: await tokensForNewSession(deps, updated, opened) };
+}
+
+/**
+ * Once a credential checked out (never before: it would tell a stranger about the account): a
+ * disabled or deleted account is audited and refused (ACCOUNT_DISABLED), and with
+ * AUTH__REQUIRE_VERIFIED_CONTACT an account with no verified contact is CONTACT_NOT_VERIFIED.
+ */
+export async function requireAccountCanSignIn(
+  deps: Pick<CoreDeps, "uow" | "clock" | "ids" | "settings">,
+  ctx: RequestContext,
+  user: User,
+  method: string,
+): Promise<void> {
+  if (!canSignIn(user)) {
+    await auditTrail(deps, ctx, { userId: user.id }).record(deps.uow, "login.failed", { outcome: "failure", metadata: { reason: "disabled", method } });
+    throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
+  }
+  if (deps.settings.requireVerifiedContact && !user.emailVerified && !user.phoneVerified) {
+    throw new DomainError("CONTACT_NOT_VERIFIED", "Verify your email or phone first (RequestOtp with VERIFY_CONTACT)");
+  }
 }

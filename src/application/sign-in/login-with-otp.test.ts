@@ -185,8 +185,32 @@ describe("LoginWithOtp", () => {
       return { ...s, user, old };
     }
 
-    it("removes the password, the second factor, its recovery codes and every session set up before", async () => {
+    it("removes the password, the second factor, its recovery codes, provider identities, passkeys and every session set up before", async () => {
       const { uow, deps, codeFor, login, user, old } = await squatted();
+      // The squatter also linked their own provider identity and registered a passkey.
+      await uow.oauthIdentities.create({
+        id: "00000000-0000-7000-8000-0000000000d1",
+        userId: user.id,
+        provider: "acme",
+        issuer: "https://idp.acme.test",
+        subject: "squatter",
+        email: null,
+        createdAt: deps.clock.now(),
+        lastUsedAt: null,
+      });
+      await uow.passkeys.create({
+        id: "00000000-0000-7000-8000-0000000000d2",
+        userId: user.id,
+        credentialId: "squatter-credential",
+        publicKey: new Uint8Array([1]),
+        counter: 0,
+        transports: [],
+        deviceType: "singleDevice",
+        backedUp: false,
+        name: "",
+        createdAt: deps.clock.now(),
+        lastUsedAt: null,
+      });
       const out = await login.execute(input(await codeFor({ email: EMAIL })), ctx);
       // The unproven second factor is not asked for: it is dropped.
       expect(out.session.authMethod).toBe("otp");
@@ -200,6 +224,8 @@ describe("LoginWithOtp", () => {
       });
       const rows = await uow.rows();
       expect(rows.recoveryCodes.filter((c) => c.userId === user.id)).toEqual([]);
+      expect(rows.oauthIdentities).toEqual([]);
+      expect(rows.passkeys).toEqual([]);
       const sessions = new Map(rows.sessions.map((s) => [s.id, s]));
       for (const s of old) expect(sessions.get(s.id)).toMatchObject({ revokedReason: "contact_claimed", revokedAt: deps.clock.now() });
       expect(sessions.get(out.session.id)?.revokedAt).toBeNull();
@@ -208,6 +234,8 @@ describe("LoginWithOtp", () => {
         channel: "email",
         revoked_sessions: 2,
         password_removed: true,
+        removed_identities: 1,
+        removed_passkeys: 1,
       });
       expect(rows.auditEvents.map((a) => a.type)).toContain("login.succeeded");
       await flushBackground();

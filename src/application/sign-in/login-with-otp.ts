@@ -8,6 +8,7 @@ import { countIpAttempt } from "../shared/limits.js";
 import { checkCode, checkCodeFormat, contactFrom, markVerified, otpInvalid, stillHolds, useCode } from "../shared/one-time-codes.js";
 import { requireSecondFactor } from "../shared/second-factor.js";
 import { sendNotice } from "../shared/security-notices.js";
+import { removeUnprovenSignInMethods } from "../shared/sign-in-methods.js";
 import { completeLogin, type LoginOutput } from "./complete-login.js";
 
 type Deps = Pick<
@@ -25,6 +26,7 @@ type Deps = Pick<
   | "notices"
   | "notifier"
   | "report"
+  | "securityEvents"
   | "revoker"
   | "totp"
   | "sealer"
@@ -73,10 +75,17 @@ export class LoginWithOtp {
       alsoWrite: claim
         ? async (tx, audit, revoked) => {
             await tx.recoveryCodes.deleteAll(user.id);
+            const removed = await removeUnprovenSignInMethods(tx, user.id);
             const ended = await tx.sessions.revokeAllForUser(user.id, "contact_claimed", this.deps.clock.now());
             revoked(ended);
             await audit.record(tx, "account.claimed", {
-              metadata: { channel: contact!.channel, revoked_sessions: ended.length, password_removed: user.passwordHash !== null },
+              metadata: {
+                channel: contact!.channel,
+                revoked_sessions: ended.length,
+                password_removed: user.passwordHash !== null,
+                removed_identities: removed.identities,
+                removed_passkeys: removed.passkeys,
+              },
             });
           }
         : undefined,

@@ -1,16 +1,14 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { classifyIdentifier, isSafeText } from "../../domain/identifiers.js";
 import { normalizePassword } from "../../domain/password-policy.js";
-import { canSignIn } from "../../domain/user.js";
 import type { RequestContext } from "../ports/time.js";
 import { checkDeviceName } from "../sessions/open-session.js";
-import { auditTrail } from "../shared/audited-write.js";
 import { accountKey, beginCredentialCheck, credentialFailed, identifierKey } from "../shared/credential-attempts.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { checkPasswordInput } from "../shared/field-rules.js";
 import { countIpAttempt } from "../shared/limits.js";
 import { requireSecondFactor } from "../shared/second-factor.js";
-import { completeLogin, type LoginOutput } from "./complete-login.js";
+import { completeLogin, type LoginOutput, requireAccountCanSignIn } from "./complete-login.js";
 
 export interface LoginInput {
   identifier: string;
@@ -35,6 +33,7 @@ type Deps = Pick<
   | "notices"
   | "notifier"
   | "report"
+  | "securityEvents"
   | "revoker"
   | "ipAttempts"
   | "settings"
@@ -79,16 +78,7 @@ export class Login {
     }
 
     // From here on the password checked out, so the account's state may be told.
-    if (!canSignIn(user)) {
-      await auditTrail(this.deps, ctx, { userId: user.id }).record(this.deps.uow, "login.failed", {
-        outcome: "failure",
-        metadata: { reason: "disabled" },
-      });
-      throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
-    }
-    if (this.deps.settings.requireVerifiedContact && !user.emailVerified && !user.phoneVerified) {
-      throw new DomainError("CONTACT_NOT_VERIFIED", "Verify your email or phone first (RequestOtp with VERIFY_CONTACT)");
-    }
+    await requireAccountCanSignIn(this.deps, ctx, user, "password");
     const factor = await requireSecondFactor(this.deps, ctx, attempt, user, input.otpCode, "otp_code");
     // Re-hash with the current parameters while we hold the plain password (OWASP).
     const rehashed = this.deps.hasher.needsRehash(user.passwordHash as string) ? await this.deps.hasher.hash(password) : undefined;

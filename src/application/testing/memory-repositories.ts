@@ -10,6 +10,7 @@ import type { NewRefreshToken, NewSession } from "../ports/sessions.js";
 import type { Repositories } from "../ports/unit-of-work.js";
 import { memoryApiKeyRepository, memoryServiceAccountRepository } from "./memory-api-keys.js";
 import { memoryCatalogueRepository, memoryPlanRepository } from "./memory-plans.js";
+import { memoryOAuthIdentityRepository, memoryPasskeyRepository } from "./memory-sign-in-methods.js";
 import { constraintViolation, detached, isBefore, newestFirst, type Run, requireUser, take } from "./memory-tables.js";
 import { memoryUserRepository } from "./memory-users.js";
 
@@ -57,6 +58,11 @@ export function memoryRepositories(run: Run): Repositories {
           return detached(row);
         }),
       findById: (id) => run((t) => detached(t.sessions.get(id) ?? null)),
+      statusOf: (id) =>
+        run((t) => {
+          const s = t.sessions.get(id);
+          return s ? { expiresAt: new Date(s.expiresAt), revokedAt: s.revokedAt === null ? null : new Date(s.revokedAt) } : null;
+        }),
       listLive: (userId: string, now: Date, page: Page) =>
         run((t) => {
           const live = [...t.sessions.values()].filter(
@@ -121,11 +127,30 @@ export function memoryRepositories(run: Run): Repositories {
           return null;
         }),
       findById: (id) => run((t) => detached(t.refreshTokens.get(id) ?? null)),
-      markRotated: (id, at, successorId, successorSealed) =>
+      rotate: ({ id, at, successor, successorSealed }) =>
         run((t) => {
           const r = t.refreshTokens.get(id);
           if (!r || r.rotatedAt !== null) return false;
-          t.refreshTokens.set(id, { ...r, rotatedAt: new Date(at), successorId, successorSealed: Uint8Array.from(successorSealed) });
+          // Checked before anything is written: the step is all or nothing, like the statement.
+          if (t.refreshTokens.has(successor.id)) throw constraintViolation("unique", "refresh_tokens_pkey");
+          for (const other of t.refreshTokens.values()) {
+            if (other.tokenHash === successor.tokenHash) throw constraintViolation("unique", "refresh_tokens_token_hash_key");
+          }
+          if (!t.sessions.has(successor.sessionId)) throw constraintViolation("foreign key", "refresh_tokens_session_id_fkey");
+          t.refreshTokens.set(id, { ...r, rotatedAt: new Date(at), successorId: successor.id, successorSealed: Uint8Array.from(successorSealed) });
+          t.refreshTokens.set(successor.id, {
+            id: successor.id,
+            sessionId: successor.sessionId,
+            tokenHash: successor.tokenHash,
+            generation: successor.generation,
+            createdAt: new Date(successor.createdAt),
+            expiresAt: new Date(successor.expiresAt),
+            rotatedAt: null,
+            successorId: null,
+            successorSealed: null,
+          });
+          const session = t.sessions.get(r.sessionId);
+          if (session) t.sessions.set(session.id, { ...session, lastUsedAt: new Date(at) });
           return true;
         }),
     },
@@ -223,5 +248,7 @@ export function memoryRepositories(run: Run): Repositories {
     serviceAccounts: memoryServiceAccountRepository(run),
     plans: memoryPlanRepository(run),
     catalogue: memoryCatalogueRepository(run),
+    oauthIdentities: memoryOAuthIdentityRepository(run),
+    passkeys: memoryPasskeyRepository(run),
   };
 }

@@ -10,6 +10,7 @@ import type { ApiKeyRecord, ServiceAccount } from "../ports/api-keys.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
 import type { CatalogueService, Plan } from "../ports/plans.js";
+import type { OAuthIdentity, StoredPasskey } from "../ports/sign-in-methods.js";
 import { SEEDED_PLANS, SEEDED_SERVICES } from "./seeded-plans.js";
 
 export interface RecoveryCodeRow {
@@ -32,6 +33,8 @@ export interface Tables {
   /** Seeded as the migration seeds them (memory-plans.ts). */
   plans: Map<string, Plan>;
   catalogue: Map<string, CatalogueService>;
+  oauthIdentities: Map<string, OAuthIdentity>;
+  passkeys: Map<string, StoredPasskey>;
 }
 
 /** Runs one statement against the tables it may see (the committed ones, or a transaction's copy). */
@@ -49,6 +52,8 @@ export function emptyTables(): Tables {
     serviceAccounts: new Map(),
     plans: new Map(SEEDED_PLANS.map((p) => [p.code, { ...p }])),
     catalogue: new Map(SEEDED_SERVICES.map((c) => [c.code, { ...c }])),
+    oauthIdentities: new Map(),
+    passkeys: new Map(),
   };
 }
 
@@ -65,6 +70,8 @@ export function copyTables(t: Tables): Tables {
     serviceAccounts: new Map(t.serviceAccounts),
     plans: new Map(t.plans),
     catalogue: new Map(t.catalogue),
+    oauthIdentities: new Map(t.oauthIdentities),
+    passkeys: new Map(t.passkeys),
   };
 }
 
@@ -119,7 +126,7 @@ export function requireUser(t: Tables, userId: string, constraint: string): void
 
 /**
  * DELETE FROM users with the schema's ON DELETE rules: sessions (and so their refresh
- * tokens), one-time codes, recovery codes and API keys cascade; audit events keep the row with
+ * tokens), one-time codes, recovery codes, API keys, provider identities and passkeys cascade; audit events keep the row with
  * user_id set null. Not a port operation (accounts are soft-deleted); tests use it to check
  * what a hard delete leaves.
  */
@@ -133,6 +140,8 @@ export function deleteUserRow(t: Tables, userId: string): boolean {
   for (const c of [...t.otpCodes.values()]) if (c.userId === userId) t.otpCodes.delete(c.id);
   for (const c of [...t.recoveryCodes.values()]) if (c.userId === userId) t.recoveryCodes.delete(c.id);
   for (const k of [...t.apiKeys.values()]) if (k.owner.type === "user" && k.owner.userId === userId) t.apiKeys.delete(k.id);
+  for (const i of [...t.oauthIdentities.values()]) if (i.userId === userId) t.oauthIdentities.delete(i.id);
+  for (const p of [...t.passkeys.values()]) if (p.userId === userId) t.passkeys.delete(p.id);
   for (const e of [...t.auditEvents.values()]) if (e.userId === userId) t.auditEvents.set(e.id, { ...e, userId: null });
   return true;
 }

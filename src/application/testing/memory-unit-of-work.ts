@@ -18,6 +18,7 @@ import type { User } from "../../domain/user.js";
 import type { ApiKeyRecord, ServiceAccount } from "../ports/api-keys.js";
 import type { AuditRecord } from "../ports/audit.js";
 import type { OtpCodeRecord } from "../ports/codes.js";
+import type { OAuthIdentity, StoredPasskey } from "../ports/sign-in-methods.js";
 import type { Repositories, UnitOfWork } from "../ports/unit-of-work.js";
 import { memoryRepositories } from "./memory-repositories.js";
 import { copyTables, deleteUserRow, detached, emptyTables, type RecoveryCodeRow, type Run, type Tables } from "./memory-tables.js";
@@ -34,6 +35,8 @@ export interface MemoryRows {
   recoveryCodes: RecoveryCodeRow[];
   apiKeys: ApiKeyRecord[];
   serviceAccounts: ServiceAccount[];
+  oauthIdentities: OAuthIdentity[];
+  passkeys: StoredPasskey[];
 }
 
 export interface MemoryUnitOfWork extends UnitOfWork {
@@ -63,6 +66,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
   readonly serviceAccounts: Repositories["serviceAccounts"];
   readonly plans: Repositories["plans"];
   readonly catalogue: Repositories["catalogue"];
+  readonly oauthIdentities: Repositories["oauthIdentities"];
+  readonly passkeys: Repositories["passkeys"];
 
   constructor() {
     const root = memoryRepositories(this.rootRun);
@@ -76,6 +81,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
     this.serviceAccounts = root.serviceAccounts;
     this.plans = root.plans;
     this.catalogue = root.catalogue;
+    this.oauthIdentities = root.oauthIdentities;
+    this.passkeys = root.passkeys;
   }
 
   ensureAvailable(): void {
@@ -117,6 +124,8 @@ class InMemoryUnitOfWork implements MemoryUnitOfWork {
       recoveryCodes: [...t.recoveryCodes.values()].map(detached),
       apiKeys: [...t.apiKeys.values()].map(detached),
       serviceAccounts: [...t.serviceAccounts.values()].map(detached),
+      oauthIdentities: [...t.oauthIdentities.values()].map(detached),
+      passkeys: [...t.passkeys.values()].map(detached),
     }));
   }
 

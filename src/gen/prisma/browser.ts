@@ -86,3 +86,14 @@ export type Plan = Prisma.PlanModel
  * migration like the plans.
  */
 export type CatalogueService = Prisma.CatalogueServiceModel
+/**
+ * Model OAuthIdentity
+ * An identity at an OpenID Connect provider linked to an account. The identity is the pair
+ * (issuer, subject), never the email (OIDC Core 5.7; nOAuth).
+ */
+export type OAuthIdentity = Prisma.OAuthIdentityModel
+/**
+ * Model Passkey
+ * A WebAuthn credential (passkey) of an account.
+ */
+export type Passkey = Prisma.PasskeyModel

@@ -155,6 +155,16 @@ export function describeSessionRepositoryContract(name: string, makeRepositories
         expect([...x!, ...y!].sort()).toEqual([...ids].sort());
       });
 
+      it("reads a session's status: its expiry and revocation, the same instants findById reads; null for none", async () => {
+        const s = await sessions.create(newSession(await createUser(), { expiresAt: at(90) }));
+        expect(await sessions.statusOf(s.id)).toEqual({ expiresAt: at(90), revokedAt: null });
+        await sessions.revoke(s.id, "logout", at(3));
+        const status = await sessions.statusOf(s.id);
+        expect(status).toEqual({ expiresAt: at(90), revokedAt: at(3) });
+        expect(status?.revokedAt).toEqual((await sessions.findById(s.id))?.revokedAt);
+        expect(await sessions.statusOf(uuidv7())).toBeNull();
+      });
+
       it("touch moves lastUsedAt and ignores a missing session", async () => {
         const s = await sessions.create(newSession(await createUser()));
         await sessions.touch(s.id, at(7));
@@ -187,33 +197,64 @@ export function describeSessionRepositoryContract(name: string, makeRepositories
         expect(await tokens.findById(uuidv7())).toBeNull();
       });
 
-      it("marks a token rotated once, keeping the sealed successor byte for byte", async () => {
-        const token = await newToken();
-        const successorId = uuidv7();
+      /** The successor of `parent`, as RotateRefreshToken builds it. */
+      function successorOf(parent: { sessionId: string; generation: number }, minute: number) {
+        return {
+          id: uuidv7(),
+          sessionId: parent.sessionId,
+          tokenHash: `${uuidv7()}`.replace(/-/g, "").padEnd(64, "1"),
+          generation: parent.generation + 1,
+          createdAt: at(minute),
+          expiresAt: at(60),
+        };
+      }
+
+      it("rotates a token once: marks it, stores the successor, records the session's use; keeps the sealed successor byte for byte", async () => {
+        const token = await newToken(2);
+        const successor = successorOf(token, 5);
         const sealed = new Uint8Array([0, 1, 2, 250, 255, 0, 128]);
-        expect(await tokens.markRotated(token.id, at(5), successorId, sealed)).toBe(true);
-        expect(await tokens.markRotated(token.id, at(6), uuidv7(), new Uint8Array([9]))).toBe(false);
+        expect(await tokens.rotate({ id: token.id, at: at(5), successor, successorSealed: sealed })).toBe(true);
+        const again = successorOf(token, 6);
+        expect(await tokens.rotate({ id: token.id, at: at(6), successor: again, successorSealed: new Uint8Array([9]) })).toBe(false);
 
         const stored = await tokens.findById(token.id);
-        expect(stored).toMatchObject({ rotatedAt: at(5), successorId });
+        expect(stored).toMatchObject({ rotatedAt: at(5), successorId: successor.id });
         expect(stored?.successorSealed).toBeInstanceOf(Uint8Array);
         expect(Array.from(stored!.successorSealed!)).toEqual(Array.from(sealed));
+        expect(await tokens.findByHash(successor.tokenHash)).toEqual({ ...successor, rotatedAt: null, successorId: null, successorSealed: null });
+        // The losing rotation wrote nothing: no second successor, the session's last use unmoved.
+        expect(await tokens.findById(again.id)).toBeNull();
+        expect((await sessions.findById(token.sessionId))?.lastUsedAt).toEqual(at(5));
       });
 
-      it("lets exactly one of 10 simultaneous rotations of a token win", async () => {
+      it("lets exactly one of 10 simultaneous rotations of a token win, and stores only its successor", async () => {
         const token = await newToken();
-        const attempts = Array.from({ length: 10 }, (_, i) => ({ successorId: uuidv7(), sealed: new Uint8Array([i]) }));
-        const results = await Promise.all(attempts.map((a) => tokens.markRotated(token.id, at(1), a.successorId, a.sealed)));
+        const attempts = Array.from({ length: 10 }, (_, i) => ({ successor: successorOf(token, 1), sealed: new Uint8Array([i]) }));
+        const results = await Promise.all(attempts.map((a) => tokens.rotate({ id: token.id, at: at(1), successor: a.successor, successorSealed: a.sealed })));
         expect(results.filter(Boolean)).toHaveLength(1);
         // The stored successor is the winner's, not a mix of several writers.
         const winner = attempts[results.indexOf(true)]!;
         const stored = await tokens.findById(token.id);
-        expect(stored?.successorId).toBe(winner.successorId);
+        expect(stored?.successorId).toBe(winner.successor.id);
         expect(Array.from(stored!.successorSealed!)).toEqual(Array.from(winner.sealed));
+        const successors = await Promise.all(attempts.map((a) => tokens.findById(a.successor.id)));
+        expect(successors.filter((s) => s !== null).map((s) => s!.id)).toEqual([winner.successor.id]);
       });
 
-      it("answers false for rotating a token that does not exist", async () => {
-        expect(await tokens.markRotated(uuidv7(), at(1), uuidv7(), new Uint8Array([1]))).toBe(false);
+      it("answers false for rotating a token that does not exist, and writes nothing", async () => {
+        const token = await newToken();
+        const successor = successorOf(token, 1);
+        expect(await tokens.rotate({ id: uuidv7(), at: at(1), successor, successorSealed: new Uint8Array([1]) })).toBe(false);
+        expect(await tokens.findById(successor.id)).toBeNull();
+      });
+
+      it("rotates all or nothing: a successor that cannot be stored leaves the token unrotated", async () => {
+        const token = await newToken();
+        const other = await newToken();
+        const clash = { ...successorOf(token, 1), tokenHash: other.tokenHash };
+        await expect(tokens.rotate({ id: token.id, at: at(1), successor: clash, successorSealed: new Uint8Array([1]) })).rejects.toThrow();
+        expect((await tokens.findById(token.id))?.rotatedAt).toBeNull();
+        expect((await sessions.findById(token.sessionId))?.lastUsedAt).toEqual(T0);
       });
     });
   });

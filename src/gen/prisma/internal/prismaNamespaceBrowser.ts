@@ -62,7 +62,9 @@ export const ModelName = {
   ServiceAccount: 'ServiceAccount',
   ApiKey: 'ApiKey',
   Plan: 'Plan',
-  CatalogueService: 'CatalogueService'
+  CatalogueService: 'CatalogueService',
+  OAuthIdentity: 'OAuthIdentity',
+  Passkey: 'Passkey'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -250,6 +252,37 @@ export const CatalogueServiceScalarFieldEnum = {
 } as const
 
 export type CatalogueServiceScalarFieldEnum = (typeof CatalogueServiceScalarFieldEnum)[keyof typeof CatalogueServiceScalarFieldEnum]
+
+
+export const OAuthIdentityScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  provider: 'provider',
+  issuer: 'issuer',
+  subject: 'subject',
+  email: 'email',
+  createdAt: 'createdAt',
+  lastUsedAt: 'lastUsedAt'
+} as const
+
+export type OAuthIdentityScalarFieldEnum = (typeof OAuthIdentityScalarFieldEnum)[keyof typeof OAuthIdentityScalarFieldEnum]
+
+
+export const PasskeyScalarFieldEnum = {
+  id: 'id',
+  userId: 'userId',
+  credentialId: 'credentialId',
+  publicKey: 'publicKey',
+  counter: 'counter',
+  transports: 'transports',
+  deviceType: 'deviceType',
+  backedUp: 'backedUp',
+  name: 'name',
+  createdAt: 'createdAt',
+  lastUsedAt: 'lastUsedAt'
+} as const
+
+export type PasskeyScalarFieldEnum = (typeof PasskeyScalarFieldEnum)[keyof typeof PasskeyScalarFieldEnum]
 
 
 export const SortOrder = {

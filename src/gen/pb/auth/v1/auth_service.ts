@@ -18,8 +18,9 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Struct } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
-import { Jwk, Session, TokenPair, User } from "./resources.js";
+import { Jwk, ProviderIdentity, Session, TokenPair, User } from "./resources.js";
 
 export const protobufPackage = "auth.v1";
 
@@ -198,6 +199,81 @@ export interface GetJwksRequest {
 
 export interface GetJwksResponse {
   keys: Jwk[];
+}
+
+export interface StartOAuthRequest {
+  /** The provider's id in OAUTH__PROVIDERS. */
+  provider: string;
+}
+
+export interface StartOAuthResponse {
+  /**
+   * Send the browser here. It carries state, nonce, code_challenge (S256), client_id and
+   * redirect_uri.
+   */
+  authorizationUrl: string;
+  /** The state in the URL, for clients that keep it to match the callback. */
+  state: string;
+  expiresAt: Date | undefined;
+}
+
+export interface CompleteOAuthRequest {
+  provider: string;
+  /** The `code` query parameter the provider sent to the redirect URI. */
+  code: string;
+  /** The `state` query parameter sent back with it. */
+  state: string;
+  deviceName: string;
+  /** The second factor, when the account has one. */
+  mfaCode: string;
+  /**
+   * The `iss` query parameter, when the provider sends one (RFC 9207); checked against the
+   * provider of the flow.
+   */
+  iss: string;
+}
+
+export interface CompleteOAuthResponse {
+  user:
+    | User
+    | undefined;
+  /** Set for a login flow. */
+  session: Session | undefined;
+  tokens:
+    | TokenPair
+    | undefined;
+  /** The account was created by this login (first sight of the identity). */
+  created: boolean;
+  /** The identity was linked to the account by this call (a link flow, or an automatic link). */
+  linked: boolean;
+  identity: ProviderIdentity | undefined;
+}
+
+export interface StartPasskeyLoginRequest {
+  /** An email, username or phone; empty for discoverable credentials. */
+  identifier: string;
+}
+
+export interface StartPasskeyLoginResponse {
+  /**
+   * PublicKeyCredentialRequestOptionsJSON, for navigator.credentials.get (via
+   * @simplewebauthn/browser startAuthentication).
+   */
+  options: { [key: string]: any } | undefined;
+  flowId: string;
+}
+
+export interface FinishPasskeyLoginRequest {
+  flowId: string;
+  /** The AuthenticationResponseJSON the browser returned. */
+  response: { [key: string]: any } | undefined;
+  deviceName: string;
+}
+
+export interface FinishPasskeyLoginResponse {
+  user: User | undefined;
+  session: Session | undefined;
+  tokens: TokenPair | undefined;
 }
 
 function createBaseRequestOtpRequest(): RequestOtpRequest {
@@ -2078,6 +2154,864 @@ export const GetJwksResponse: MessageFns<GetJwksResponse> = {
   },
 };
 
+function createBaseStartOAuthRequest(): StartOAuthRequest {
+  return { provider: "" };
+}
+
+export const StartOAuthRequest: MessageFns<StartOAuthRequest> = {
+  encode(message: StartOAuthRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartOAuthRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartOAuthRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartOAuthRequest {
+    return { provider: isSet(object.provider) ? globalThis.String(object.provider) : "" };
+  },
+
+  toJSON(message: StartOAuthRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartOAuthRequest>): StartOAuthRequest {
+    return StartOAuthRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartOAuthRequest>): StartOAuthRequest {
+    const message = createBaseStartOAuthRequest();
+    message.provider = object.provider ?? "";
+    return message;
+  },
+};
+
+function createBaseStartOAuthResponse(): StartOAuthResponse {
+  return { authorizationUrl: "", state: "", expiresAt: undefined };
+}
+
+export const StartOAuthResponse: MessageFns<StartOAuthResponse> = {
+  encode(message: StartOAuthResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.authorizationUrl !== "") {
+      writer.uint32(10).string(message.authorizationUrl);
+    }
+    if (message.state !== "") {
+      writer.uint32(18).string(message.state);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartOAuthResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartOAuthResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.authorizationUrl = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartOAuthResponse {
+    return {
+      authorizationUrl: isSet(object.authorizationUrl)
+        ? globalThis.String(object.authorizationUrl)
+        : isSet(object.authorization_url)
+        ? globalThis.String(object.authorization_url)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StartOAuthResponse): unknown {
+    const obj: any = {};
+    if (message.authorizationUrl !== "") {
+      obj.authorizationUrl = message.authorizationUrl;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartOAuthResponse>): StartOAuthResponse {
+    return StartOAuthResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartOAuthResponse>): StartOAuthResponse {
+    const message = createBaseStartOAuthResponse();
+    message.authorizationUrl = object.authorizationUrl ?? "";
+    message.state = object.state ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCompleteOAuthRequest(): CompleteOAuthRequest {
+  return { provider: "", code: "", state: "", deviceName: "", mfaCode: "", iss: "" };
+}
+
+export const CompleteOAuthRequest: MessageFns<CompleteOAuthRequest> = {
+  encode(message: CompleteOAuthRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.state !== "") {
+      writer.uint32(26).string(message.state);
+    }
+    if (message.deviceName !== "") {
+      writer.uint32(34).string(message.deviceName);
+    }
+    if (message.mfaCode !== "") {
+      writer.uint32(42).string(message.mfaCode);
+    }
+    if (message.iss !== "") {
+      writer.uint32(50).string(message.iss);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteOAuthRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteOAuthRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deviceName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.mfaCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.iss = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteOAuthRequest {
+    return {
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      deviceName: isSet(object.deviceName)
+        ? globalThis.String(object.deviceName)
+        : isSet(object.device_name)
+        ? globalThis.String(object.device_name)
+        : "",
+      mfaCode: isSet(object.mfaCode)
+        ? globalThis.String(object.mfaCode)
+        : isSet(object.mfa_code)
+        ? globalThis.String(object.mfa_code)
+        : "",
+      iss: isSet(object.iss) ? globalThis.String(object.iss) : "",
+    };
+  },
+
+  toJSON(message: CompleteOAuthRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.deviceName !== "") {
+      obj.deviceName = message.deviceName;
+    }
+    if (message.mfaCode !== "") {
+      obj.mfaCode = message.mfaCode;
+    }
+    if (message.iss !== "") {
+      obj.iss = message.iss;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompleteOAuthRequest>): CompleteOAuthRequest {
+    return CompleteOAuthRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteOAuthRequest>): CompleteOAuthRequest {
+    const message = createBaseCompleteOAuthRequest();
+    message.provider = object.provider ?? "";
+    message.code = object.code ?? "";
+    message.state = object.state ?? "";
+    message.deviceName = object.deviceName ?? "";
+    message.mfaCode = object.mfaCode ?? "";
+    message.iss = object.iss ?? "";
+    return message;
+  },
+};
+
+function createBaseCompleteOAuthResponse(): CompleteOAuthResponse {
+  return { user: undefined, session: undefined, tokens: undefined, created: false, linked: false, identity: undefined };
+}
+
+export const CompleteOAuthResponse: MessageFns<CompleteOAuthResponse> = {
+  encode(message: CompleteOAuthResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(18).fork()).join();
+    }
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(26).fork()).join();
+    }
+    if (message.created !== false) {
+      writer.uint32(32).bool(message.created);
+    }
+    if (message.linked !== false) {
+      writer.uint32(40).bool(message.linked);
+    }
+    if (message.identity !== undefined) {
+      ProviderIdentity.encode(message.identity, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteOAuthResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteOAuthResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.linked = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.identity = ProviderIdentity.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteOAuthResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      linked: isSet(object.linked) ? globalThis.Boolean(object.linked) : false,
+      identity: isSet(object.identity) ? ProviderIdentity.fromJSON(object.identity) : undefined,
+    };
+  },
+
+  toJSON(message: CompleteOAuthResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    if (message.linked !== false) {
+      obj.linked = message.linked;
+    }
+    if (message.identity !== undefined) {
+      obj.identity = ProviderIdentity.toJSON(message.identity);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompleteOAuthResponse>): CompleteOAuthResponse {
+    return CompleteOAuthResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteOAuthResponse>): CompleteOAuthResponse {
+    const message = createBaseCompleteOAuthResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    message.created = object.created ?? false;
+    message.linked = object.linked ?? false;
+    message.identity = (object.identity !== undefined && object.identity !== null)
+      ? ProviderIdentity.fromPartial(object.identity)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStartPasskeyLoginRequest(): StartPasskeyLoginRequest {
+  return { identifier: "" };
+}
+
+export const StartPasskeyLoginRequest: MessageFns<StartPasskeyLoginRequest> = {
+  encode(message: StartPasskeyLoginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.identifier !== "") {
+      writer.uint32(10).string(message.identifier);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartPasskeyLoginRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartPasskeyLoginRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identifier = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartPasskeyLoginRequest {
+    return { identifier: isSet(object.identifier) ? globalThis.String(object.identifier) : "" };
+  },
+
+  toJSON(message: StartPasskeyLoginRequest): unknown {
+    const obj: any = {};
+    if (message.identifier !== "") {
+      obj.identifier = message.identifier;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartPasskeyLoginRequest>): StartPasskeyLoginRequest {
+    return StartPasskeyLoginRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartPasskeyLoginRequest>): StartPasskeyLoginRequest {
+    const message = createBaseStartPasskeyLoginRequest();
+    message.identifier = object.identifier ?? "";
+    return message;
+  },
+};
+
+function createBaseStartPasskeyLoginResponse(): StartPasskeyLoginResponse {
+  return { options: undefined, flowId: "" };
+}
+
+export const StartPasskeyLoginResponse: MessageFns<StartPasskeyLoginResponse> = {
+  encode(message: StartPasskeyLoginResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      Struct.encode(Struct.wrap(message.options), writer.uint32(10).fork()).join();
+    }
+    if (message.flowId !== "") {
+      writer.uint32(18).string(message.flowId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartPasskeyLoginResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartPasskeyLoginResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.options = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.flowId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartPasskeyLoginResponse {
+    return {
+      options: isObject(object.options) ? object.options : undefined,
+      flowId: isSet(object.flowId)
+        ? globalThis.String(object.flowId)
+        : isSet(object.flow_id)
+        ? globalThis.String(object.flow_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartPasskeyLoginResponse): unknown {
+    const obj: any = {};
+    if (message.options !== undefined) {
+      obj.options = message.options;
+    }
+    if (message.flowId !== "") {
+      obj.flowId = message.flowId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartPasskeyLoginResponse>): StartPasskeyLoginResponse {
+    return StartPasskeyLoginResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartPasskeyLoginResponse>): StartPasskeyLoginResponse {
+    const message = createBaseStartPasskeyLoginResponse();
+    message.options = object.options ?? undefined;
+    message.flowId = object.flowId ?? "";
+    return message;
+  },
+};
+
+function createBaseFinishPasskeyLoginRequest(): FinishPasskeyLoginRequest {
+  return { flowId: "", response: undefined, deviceName: "" };
+}
+
+export const FinishPasskeyLoginRequest: MessageFns<FinishPasskeyLoginRequest> = {
+  encode(message: FinishPasskeyLoginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.flowId !== "") {
+      writer.uint32(10).string(message.flowId);
+    }
+    if (message.response !== undefined) {
+      Struct.encode(Struct.wrap(message.response), writer.uint32(18).fork()).join();
+    }
+    if (message.deviceName !== "") {
+      writer.uint32(26).string(message.deviceName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinishPasskeyLoginRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinishPasskeyLoginRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.flowId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.response = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deviceName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinishPasskeyLoginRequest {
+    return {
+      flowId: isSet(object.flowId)
+        ? globalThis.String(object.flowId)
+        : isSet(object.flow_id)
+        ? globalThis.String(object.flow_id)
+        : "",
+      response: isObject(object.response) ? object.response : undefined,
+      deviceName: isSet(object.deviceName)
+        ? globalThis.String(object.deviceName)
+        : isSet(object.device_name)
+        ? globalThis.String(object.device_name)
+        : "",
+    };
+  },
+
+  toJSON(message: FinishPasskeyLoginRequest): unknown {
+    const obj: any = {};
+    if (message.flowId !== "") {
+      obj.flowId = message.flowId;
+    }
+    if (message.response !== undefined) {
+      obj.response = message.response;
+    }
+    if (message.deviceName !== "") {
+      obj.deviceName = message.deviceName;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FinishPasskeyLoginRequest>): FinishPasskeyLoginRequest {
+    return FinishPasskeyLoginRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FinishPasskeyLoginRequest>): FinishPasskeyLoginRequest {
+    const message = createBaseFinishPasskeyLoginRequest();
+    message.flowId = object.flowId ?? "";
+    message.response = object.response ?? undefined;
+    message.deviceName = object.deviceName ?? "";
+    return message;
+  },
+};
+
+function createBaseFinishPasskeyLoginResponse(): FinishPasskeyLoginResponse {
+  return { user: undefined, session: undefined, tokens: undefined };
+}
+
+export const FinishPasskeyLoginResponse: MessageFns<FinishPasskeyLoginResponse> = {
+  encode(message: FinishPasskeyLoginResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(18).fork()).join();
+    }
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinishPasskeyLoginResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinishPasskeyLoginResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinishPasskeyLoginResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined,
+    };
+  },
+
+  toJSON(message: FinishPasskeyLoginResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FinishPasskeyLoginResponse>): FinishPasskeyLoginResponse {
+    return FinishPasskeyLoginResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FinishPasskeyLoginResponse>): FinishPasskeyLoginResponse {
+    const message = createBaseFinishPasskeyLoginResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Identity flows: registration, login, token refresh and validation.
  * Errors are gRPC statuses with google.rpc.ErrorInfo (domain "auth.v1", reasons from
@@ -2243,6 +3177,82 @@ export const AuthServiceService = {
       Buffer.from(ResetPasswordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResetPasswordResponse => ResetPasswordResponse.decode(value),
   },
+  /**
+   * Starts a sign-in with an OpenID Connect provider: returns the provider's authorization URL
+   * (authorization code flow with PKCE S256, state and nonce). The state, PKCE verifier and nonce
+   * are kept server-side for 10 minutes and work once. Anyone may call it.
+   * Errors: OAUTH_PROVIDER_UNKNOWN (NOT_FOUND); SERVICE_UNAVAILABLE when the provider's discovery
+   * document cannot be read.
+   */
+  startOAuth: {
+    path: "/auth.v1.AuthService/StartOAuth" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartOAuthRequest): Buffer => Buffer.from(StartOAuthRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartOAuthRequest => StartOAuthRequest.decode(value),
+    responseSerialize: (value: StartOAuthResponse): Buffer => Buffer.from(StartOAuthResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartOAuthResponse => StartOAuthResponse.decode(value),
+  },
+  /**
+   * Completes a flow started by StartOAuth or UserService.LinkProvider with the code and state the
+   * provider sent to the redirect URI. The id token is verified (signature from the provider's
+   * JWKS, iss, aud, exp, nonce); the identity is (issuer, sub). A login flow signs in (creating the
+   * account on first sight; session auth_method "oauth:<provider>"); a link flow, sent with the
+   * same bearer as LinkProvider, links the identity to that account instead.
+   * Errors: VALIDATION_FAILED; OAUTH_PROVIDER_UNKNOWN (NOT_FOUND); OAUTH_STATE_INVALID
+   * (INVALID_ARGUMENT: unknown, expired, used, or of another provider); OAUTH_FAILED
+   * (UNAUTHENTICATED); ACCOUNT_LINK_REQUIRED (FAILED_PRECONDITION: an account already uses the
+   * email and cannot be linked automatically); MFA_REQUIRED, MFA_INVALID as for Login (start a new
+   * flow and send mfa_code with it); ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED);
+   * PROVIDER_ALREADY_LINKED (ALREADY_EXISTS); for a link flow, AUTHENTICATION_REQUIRED without a
+   * bearer and PERMISSION_DENIED with another account's; SERVICE_UNAVAILABLE when the provider
+   * cannot be reached.
+   */
+  completeOAuth: {
+    path: "/auth.v1.AuthService/CompleteOAuth" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompleteOAuthRequest): Buffer => Buffer.from(CompleteOAuthRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompleteOAuthRequest => CompleteOAuthRequest.decode(value),
+    responseSerialize: (value: CompleteOAuthResponse): Buffer =>
+      Buffer.from(CompleteOAuthResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompleteOAuthResponse => CompleteOAuthResponse.decode(value),
+  },
+  /**
+   * Starts a passkey sign-in: WebAuthn request options for navigator.credentials.get and a flow id.
+   * With an identifier, the account's passkeys are allowed (the answer looks the same for an
+   * unknown identifier); without one, any discoverable credential. The challenge works once, for
+   * 5 minutes. Anyone may call it. Errors: VALIDATION_FAILED.
+   */
+  startPasskeyLogin: {
+    path: "/auth.v1.AuthService/StartPasskeyLogin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartPasskeyLoginRequest): Buffer =>
+      Buffer.from(StartPasskeyLoginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartPasskeyLoginRequest => StartPasskeyLoginRequest.decode(value),
+    responseSerialize: (value: StartPasskeyLoginResponse): Buffer =>
+      Buffer.from(StartPasskeyLoginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartPasskeyLoginResponse => StartPasskeyLoginResponse.decode(value),
+  },
+  /**
+   * Signs in with a passkey: the flow id and the browser's AuthenticationResponseJSON. User
+   * verification is required and satisfies the second factor; session auth_method "passkey".
+   * Errors: VALIDATION_FAILED; PASSKEY_CHALLENGE_INVALID (INVALID_ARGUMENT); PASSKEY_INVALID
+   * (UNAUTHENTICATED, the same whether or not the credential exists; counts toward the
+   * account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED).
+   */
+  finishPasskeyLogin: {
+    path: "/auth.v1.AuthService/FinishPasskeyLogin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FinishPasskeyLoginRequest): Buffer =>
+      Buffer.from(FinishPasskeyLoginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FinishPasskeyLoginRequest => FinishPasskeyLoginRequest.decode(value),
+    responseSerialize: (value: FinishPasskeyLoginResponse): Buffer =>
+      Buffer.from(FinishPasskeyLoginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FinishPasskeyLoginResponse => FinishPasskeyLoginResponse.decode(value),
+  },
 } as const;
 
 export interface AuthServiceServer extends UntypedServiceImplementation {
@@ -2318,6 +3328,45 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
    * Errors: VALIDATION_FAILED, PASSWORD_TOO_WEAK (INVALID_ARGUMENT); OTP_INVALID (UNAUTHENTICATED).
    */
   resetPassword: handleUnaryCall<ResetPasswordRequest, ResetPasswordResponse>;
+  /**
+   * Starts a sign-in with an OpenID Connect provider: returns the provider's authorization URL
+   * (authorization code flow with PKCE S256, state and nonce). The state, PKCE verifier and nonce
+   * are kept server-side for 10 minutes and work once. Anyone may call it.
+   * Errors: OAUTH_PROVIDER_UNKNOWN (NOT_FOUND); SERVICE_UNAVAILABLE when the provider's discovery
+   * document cannot be read.
+   */
+  startOAuth: handleUnaryCall<StartOAuthRequest, StartOAuthResponse>;
+  /**
+   * Completes a flow started by StartOAuth or UserService.LinkProvider with the code and state the
+   * provider sent to the redirect URI. The id token is verified (signature from the provider's
+   * JWKS, iss, aud, exp, nonce); the identity is (issuer, sub). A login flow signs in (creating the
+   * account on first sight; session auth_method "oauth:<provider>"); a link flow, sent with the
+   * same bearer as LinkProvider, links the identity to that account instead.
+   * Errors: VALIDATION_FAILED; OAUTH_PROVIDER_UNKNOWN (NOT_FOUND); OAUTH_STATE_INVALID
+   * (INVALID_ARGUMENT: unknown, expired, used, or of another provider); OAUTH_FAILED
+   * (UNAUTHENTICATED); ACCOUNT_LINK_REQUIRED (FAILED_PRECONDITION: an account already uses the
+   * email and cannot be linked automatically); MFA_REQUIRED, MFA_INVALID as for Login (start a new
+   * flow and send mfa_code with it); ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED);
+   * PROVIDER_ALREADY_LINKED (ALREADY_EXISTS); for a link flow, AUTHENTICATION_REQUIRED without a
+   * bearer and PERMISSION_DENIED with another account's; SERVICE_UNAVAILABLE when the provider
+   * cannot be reached.
+   */
+  completeOAuth: handleUnaryCall<CompleteOAuthRequest, CompleteOAuthResponse>;
+  /**
+   * Starts a passkey sign-in: WebAuthn request options for navigator.credentials.get and a flow id.
+   * With an identifier, the account's passkeys are allowed (the answer looks the same for an
+   * unknown identifier); without one, any discoverable credential. The challenge works once, for
+   * 5 minutes. Anyone may call it. Errors: VALIDATION_FAILED.
+   */
+  startPasskeyLogin: handleUnaryCall<StartPasskeyLoginRequest, StartPasskeyLoginResponse>;
+  /**
+   * Signs in with a passkey: the flow id and the browser's AuthenticationResponseJSON. User
+   * verification is required and satisfies the second factor; session auth_method "passkey".
+   * Errors: VALIDATION_FAILED; PASSKEY_CHALLENGE_INVALID (INVALID_ARGUMENT); PASSKEY_INVALID
+   * (UNAUTHENTICATED, the same whether or not the credential exists; counts toward the
+   * account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED).
+   */
+  finishPasskeyLogin: handleUnaryCall<FinishPasskeyLoginRequest, FinishPasskeyLoginResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -2533,6 +3582,101 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResetPasswordResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Starts a sign-in with an OpenID Connect provider: returns the provider's authorization URL
+   * (authorization code flow with PKCE S256, state and nonce). The state, PKCE verifier and nonce
+   * are kept server-side for 10 minutes and work once. Anyone may call it.
+   * Errors: OAUTH_PROVIDER_UNKNOWN (NOT_FOUND); SERVICE_UNAVAILABLE when the provider's discovery
+   * document cannot be read.
+   */
+  startOAuth(
+    request: StartOAuthRequest,
+    callback: (error: ServiceError | null, response: StartOAuthResponse) => void,
+  ): ClientUnaryCall;
+  startOAuth(
+    request: StartOAuthRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartOAuthResponse) => void,
+  ): ClientUnaryCall;
+  startOAuth(
+    request: StartOAuthRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartOAuthResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Completes a flow started by StartOAuth or UserService.LinkProvider with the code and state the
+   * provider sent to the redirect URI. The id token is verified (signature from the provider's
+   * JWKS, iss, aud, exp, nonce); the identity is (issuer, sub). A login flow signs in (creating the
+   * account on first sight; session auth_method "oauth:<provider>"); a link flow, sent with the
+   * same bearer as LinkProvider, links the identity to that account instead.
+   * Errors: VALIDATION_FAILED; OAUTH_PROVIDER_UNKNOWN (NOT_FOUND); OAUTH_STATE_INVALID
+   * (INVALID_ARGUMENT: unknown, expired, used, or of another provider); OAUTH_FAILED
+   * (UNAUTHENTICATED); ACCOUNT_LINK_REQUIRED (FAILED_PRECONDITION: an account already uses the
+   * email and cannot be linked automatically); MFA_REQUIRED, MFA_INVALID as for Login (start a new
+   * flow and send mfa_code with it); ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED);
+   * PROVIDER_ALREADY_LINKED (ALREADY_EXISTS); for a link flow, AUTHENTICATION_REQUIRED without a
+   * bearer and PERMISSION_DENIED with another account's; SERVICE_UNAVAILABLE when the provider
+   * cannot be reached.
+   */
+  completeOAuth(
+    request: CompleteOAuthRequest,
+    callback: (error: ServiceError | null, response: CompleteOAuthResponse) => void,
+  ): ClientUnaryCall;
+  completeOAuth(
+    request: CompleteOAuthRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompleteOAuthResponse) => void,
+  ): ClientUnaryCall;
+  completeOAuth(
+    request: CompleteOAuthRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompleteOAuthResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts a passkey sign-in: WebAuthn request options for navigator.credentials.get and a flow id.
+   * With an identifier, the account's passkeys are allowed (the answer looks the same for an
+   * unknown identifier); without one, any discoverable credential. The challenge works once, for
+   * 5 minutes. Anyone may call it. Errors: VALIDATION_FAILED.
+   */
+  startPasskeyLogin(
+    request: StartPasskeyLoginRequest,
+    callback: (error: ServiceError | null, response: StartPasskeyLoginResponse) => void,
+  ): ClientUnaryCall;
+  startPasskeyLogin(
+    request: StartPasskeyLoginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartPasskeyLoginResponse) => void,
+  ): ClientUnaryCall;
+  startPasskeyLogin(
+    request: StartPasskeyLoginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartPasskeyLoginResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Signs in with a passkey: the flow id and the browser's AuthenticationResponseJSON. User
+   * verification is required and satisfies the second factor; session auth_method "passkey".
+   * Errors: VALIDATION_FAILED; PASSKEY_CHALLENGE_INVALID (INVALID_ARGUMENT); PASSKEY_INVALID
+   * (UNAUTHENTICATED, the same whether or not the credential exists; counts toward the
+   * account's failure limit); ACCOUNT_DISABLED, ACCOUNT_LOCKED (PERMISSION_DENIED).
+   */
+  finishPasskeyLogin(
+    request: FinishPasskeyLoginRequest,
+    callback: (error: ServiceError | null, response: FinishPasskeyLoginResponse) => void,
+  ): ClientUnaryCall;
+  finishPasskeyLogin(
+    request: FinishPasskeyLoginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FinishPasskeyLoginResponse) => void,
+  ): ClientUnaryCall;
+  finishPasskeyLogin(
+    request: FinishPasskeyLoginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FinishPasskeyLoginResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AuthServiceClient = makeGenericClientConstructor(AuthServiceService, "auth.v1.AuthService") as unknown as {
@@ -2569,6 +3713,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -93,6 +93,39 @@ export enum ErrorReason {
   QUOTA_EXCEEDED = 31,
   /** SERVICE_NOT_FOUND - NOT_FOUND: no such service in the catalogue. */
   SERVICE_NOT_FOUND = 32,
+  /** OAUTH_PROVIDER_UNKNOWN - NOT_FOUND: no OpenID Connect provider with this id is configured. */
+  OAUTH_PROVIDER_UNKNOWN = 33,
+  /** OAUTH_STATE_INVALID - INVALID_ARGUMENT: the OAuth state is unknown, expired, already used or of another provider. */
+  OAUTH_STATE_INVALID = 34,
+  /**
+   * OAUTH_FAILED - UNAUTHENTICATED: the provider refused the code, or its id token failed a check (signature,
+   * issuer, audience, expiry, nonce). The provider's own error text is never passed on.
+   */
+  OAUTH_FAILED = 35,
+  /**
+   * ACCOUNT_LINK_REQUIRED - FAILED_PRECONDITION: an account already uses this email and cannot be linked automatically:
+   * sign in the usual way, then call UserService.LinkProvider.
+   */
+  ACCOUNT_LINK_REQUIRED = 36,
+  /**
+   * PROVIDER_ALREADY_LINKED - ALREADY_EXISTS: this provider identity is already linked to an account (another one, or this
+   * account already has an identity at this provider).
+   */
+  PROVIDER_ALREADY_LINKED = 37,
+  /**
+   * LAST_SIGN_IN_METHOD - FAILED_PRECONDITION: the change would leave the account with no way to sign in (no password,
+   * no provider identity, no passkey).
+   */
+  LAST_SIGN_IN_METHOD = 38,
+  /** SIGN_IN_METHOD_NOT_FOUND - NOT_FOUND: the account has no identity at this provider, or no such passkey. */
+  SIGN_IN_METHOD_NOT_FOUND = 39,
+  /** PASSKEY_CHALLENGE_INVALID - INVALID_ARGUMENT: the WebAuthn challenge is unknown, expired, already used or not the caller's. */
+  PASSKEY_CHALLENGE_INVALID = 40,
+  /**
+   * PASSKEY_INVALID - UNAUTHENTICATED: the WebAuthn response does not verify (the same answer whether or not the
+   * credential exists).
+   */
+  PASSKEY_INVALID = 41,
   UNRECOGNIZED = -1,
 }
 
@@ -197,6 +230,33 @@ export function errorReasonFromJSON(object: any): ErrorReason {
     case 32:
     case "SERVICE_NOT_FOUND":
       return ErrorReason.SERVICE_NOT_FOUND;
+    case 33:
+    case "OAUTH_PROVIDER_UNKNOWN":
+      return ErrorReason.OAUTH_PROVIDER_UNKNOWN;
+    case 34:
+    case "OAUTH_STATE_INVALID":
+      return ErrorReason.OAUTH_STATE_INVALID;
+    case 35:
+    case "OAUTH_FAILED":
+      return ErrorReason.OAUTH_FAILED;
+    case 36:
+    case "ACCOUNT_LINK_REQUIRED":
+      return ErrorReason.ACCOUNT_LINK_REQUIRED;
+    case 37:
+    case "PROVIDER_ALREADY_LINKED":
+      return ErrorReason.PROVIDER_ALREADY_LINKED;
+    case 38:
+    case "LAST_SIGN_IN_METHOD":
+      return ErrorReason.LAST_SIGN_IN_METHOD;
+    case 39:
+    case "SIGN_IN_METHOD_NOT_FOUND":
+      return ErrorReason.SIGN_IN_METHOD_NOT_FOUND;
+    case 40:
+    case "PASSKEY_CHALLENGE_INVALID":
+      return ErrorReason.PASSKEY_CHALLENGE_INVALID;
+    case 41:
+    case "PASSKEY_INVALID":
+      return ErrorReason.PASSKEY_INVALID;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -272,6 +332,24 @@ export function errorReasonToJSON(object: ErrorReason): string {
       return "QUOTA_EXCEEDED";
     case ErrorReason.SERVICE_NOT_FOUND:
       return "SERVICE_NOT_FOUND";
+    case ErrorReason.OAUTH_PROVIDER_UNKNOWN:
+      return "OAUTH_PROVIDER_UNKNOWN";
+    case ErrorReason.OAUTH_STATE_INVALID:
+      return "OAUTH_STATE_INVALID";
+    case ErrorReason.OAUTH_FAILED:
+      return "OAUTH_FAILED";
+    case ErrorReason.ACCOUNT_LINK_REQUIRED:
+      return "ACCOUNT_LINK_REQUIRED";
+    case ErrorReason.PROVIDER_ALREADY_LINKED:
+      return "PROVIDER_ALREADY_LINKED";
+    case ErrorReason.LAST_SIGN_IN_METHOD:
+      return "LAST_SIGN_IN_METHOD";
+    case ErrorReason.SIGN_IN_METHOD_NOT_FOUND:
+      return "SIGN_IN_METHOD_NOT_FOUND";
+    case ErrorReason.PASSKEY_CHALLENGE_INVALID:
+      return "PASSKEY_CHALLENGE_INVALID";
+    case ErrorReason.PASSKEY_INVALID:
+      return "PASSKEY_INVALID";
     case ErrorReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -19,8 +19,9 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { FieldMask } from "../../google/protobuf/field_mask.js";
+import { Struct } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
-import { AuditEvent, User } from "./resources.js";
+import { AuditEvent, Passkey, ProviderIdentity, User } from "./resources.js";
 
 export const protobufPackage = "auth.v1";
 
@@ -114,6 +115,67 @@ export interface DeleteMeRequest {
 }
 
 export interface DeleteMeResponse {
+}
+
+export interface ListProvidersRequest {
+}
+
+export interface ListProvidersResponse {
+  identities: ProviderIdentity[];
+  /** The ids of the configured providers. */
+  available: string[];
+}
+
+export interface LinkProviderRequest {
+  provider: string;
+}
+
+export interface LinkProviderResponse {
+  authorizationUrl: string;
+  state: string;
+  expiresAt: Date | undefined;
+}
+
+export interface UnlinkProviderRequest {
+  provider: string;
+}
+
+export interface UnlinkProviderResponse {
+}
+
+export interface StartPasskeyRegistrationRequest {
+}
+
+export interface StartPasskeyRegistrationResponse {
+  /**
+   * PublicKeyCredentialCreationOptionsJSON, for navigator.credentials.create (via
+   * @simplewebauthn/browser startRegistration).
+   */
+  options: { [key: string]: any } | undefined;
+}
+
+export interface FinishPasskeyRegistrationRequest {
+  /** The RegistrationResponseJSON the browser returned. */
+  response: { [key: string]: any } | undefined;
+  name: string;
+}
+
+export interface FinishPasskeyRegistrationResponse {
+  passkey: Passkey | undefined;
+}
+
+export interface ListPasskeysRequest {
+}
+
+export interface ListPasskeysResponse {
+  passkeys: Passkey[];
+}
+
+export interface DeletePasskeyRequest {
+  passkeyId: string;
+}
+
+export interface DeletePasskeyResponse {
 }
 
 function createBaseReauthenticateRequest(): ReauthenticateRequest {
@@ -1471,6 +1533,961 @@ export const DeleteMeResponse: MessageFns<DeleteMeResponse> = {
   },
 };
 
+function createBaseListProvidersRequest(): ListProvidersRequest {
+  return {};
+}
+
+export const ListProvidersRequest: MessageFns<ListProvidersRequest> = {
+  encode(_: ListProvidersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProvidersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProvidersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListProvidersRequest {
+    return {};
+  },
+
+  toJSON(_: ListProvidersRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListProvidersRequest>): ListProvidersRequest {
+    return ListProvidersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListProvidersRequest>): ListProvidersRequest {
+    const message = createBaseListProvidersRequest();
+    return message;
+  },
+};
+
+function createBaseListProvidersResponse(): ListProvidersResponse {
+  return { identities: [], available: [] };
+}
+
+export const ListProvidersResponse: MessageFns<ListProvidersResponse> = {
+  encode(message: ListProvidersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.identities) {
+      ProviderIdentity.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.available) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProvidersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProvidersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.identities.push(ProviderIdentity.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.available.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProvidersResponse {
+    return {
+      identities: globalThis.Array.isArray(object?.identities)
+        ? object.identities.map((e: any) => ProviderIdentity.fromJSON(e))
+        : [],
+      available: globalThis.Array.isArray(object?.available)
+        ? object.available.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListProvidersResponse): unknown {
+    const obj: any = {};
+    if (message.identities?.length) {
+      obj.identities = message.identities.map((e) => ProviderIdentity.toJSON(e));
+    }
+    if (message.available?.length) {
+      obj.available = message.available;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListProvidersResponse>): ListProvidersResponse {
+    return ListProvidersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListProvidersResponse>): ListProvidersResponse {
+    const message = createBaseListProvidersResponse();
+    message.identities = object.identities?.map((e) => ProviderIdentity.fromPartial(e)) || [];
+    message.available = object.available?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseLinkProviderRequest(): LinkProviderRequest {
+  return { provider: "" };
+}
+
+export const LinkProviderRequest: MessageFns<LinkProviderRequest> = {
+  encode(message: LinkProviderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkProviderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkProviderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkProviderRequest {
+    return { provider: isSet(object.provider) ? globalThis.String(object.provider) : "" };
+  },
+
+  toJSON(message: LinkProviderRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinkProviderRequest>): LinkProviderRequest {
+    return LinkProviderRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkProviderRequest>): LinkProviderRequest {
+    const message = createBaseLinkProviderRequest();
+    message.provider = object.provider ?? "";
+    return message;
+  },
+};
+
+function createBaseLinkProviderResponse(): LinkProviderResponse {
+  return { authorizationUrl: "", state: "", expiresAt: undefined };
+}
+
+export const LinkProviderResponse: MessageFns<LinkProviderResponse> = {
+  encode(message: LinkProviderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.authorizationUrl !== "") {
+      writer.uint32(10).string(message.authorizationUrl);
+    }
+    if (message.state !== "") {
+      writer.uint32(18).string(message.state);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkProviderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkProviderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.authorizationUrl = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkProviderResponse {
+    return {
+      authorizationUrl: isSet(object.authorizationUrl)
+        ? globalThis.String(object.authorizationUrl)
+        : isSet(object.authorization_url)
+        ? globalThis.String(object.authorization_url)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LinkProviderResponse): unknown {
+    const obj: any = {};
+    if (message.authorizationUrl !== "") {
+      obj.authorizationUrl = message.authorizationUrl;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinkProviderResponse>): LinkProviderResponse {
+    return LinkProviderResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkProviderResponse>): LinkProviderResponse {
+    const message = createBaseLinkProviderResponse();
+    message.authorizationUrl = object.authorizationUrl ?? "";
+    message.state = object.state ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUnlinkProviderRequest(): UnlinkProviderRequest {
+  return { provider: "" };
+}
+
+export const UnlinkProviderRequest: MessageFns<UnlinkProviderRequest> = {
+  encode(message: UnlinkProviderRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.provider !== "") {
+      writer.uint32(10).string(message.provider);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnlinkProviderRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnlinkProviderRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnlinkProviderRequest {
+    return { provider: isSet(object.provider) ? globalThis.String(object.provider) : "" };
+  },
+
+  toJSON(message: UnlinkProviderRequest): unknown {
+    const obj: any = {};
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnlinkProviderRequest>): UnlinkProviderRequest {
+    return UnlinkProviderRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnlinkProviderRequest>): UnlinkProviderRequest {
+    const message = createBaseUnlinkProviderRequest();
+    message.provider = object.provider ?? "";
+    return message;
+  },
+};
+
+function createBaseUnlinkProviderResponse(): UnlinkProviderResponse {
+  return {};
+}
+
+export const UnlinkProviderResponse: MessageFns<UnlinkProviderResponse> = {
+  encode(_: UnlinkProviderResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnlinkProviderResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnlinkProviderResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): UnlinkProviderResponse {
+    return {};
+  },
+
+  toJSON(_: UnlinkProviderResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnlinkProviderResponse>): UnlinkProviderResponse {
+    return UnlinkProviderResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<UnlinkProviderResponse>): UnlinkProviderResponse {
+    const message = createBaseUnlinkProviderResponse();
+    return message;
+  },
+};
+
+function createBaseStartPasskeyRegistrationRequest(): StartPasskeyRegistrationRequest {
+  return {};
+}
+
+export const StartPasskeyRegistrationRequest: MessageFns<StartPasskeyRegistrationRequest> = {
+  encode(_: StartPasskeyRegistrationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartPasskeyRegistrationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartPasskeyRegistrationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StartPasskeyRegistrationRequest {
+    return {};
+  },
+
+  toJSON(_: StartPasskeyRegistrationRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartPasskeyRegistrationRequest>): StartPasskeyRegistrationRequest {
+    return StartPasskeyRegistrationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<StartPasskeyRegistrationRequest>): StartPasskeyRegistrationRequest {
+    const message = createBaseStartPasskeyRegistrationRequest();
+    return message;
+  },
+};
+
+function createBaseStartPasskeyRegistrationResponse(): StartPasskeyRegistrationResponse {
+  return { options: undefined };
+}
+
+export const StartPasskeyRegistrationResponse: MessageFns<StartPasskeyRegistrationResponse> = {
+  encode(message: StartPasskeyRegistrationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.options !== undefined) {
+      Struct.encode(Struct.wrap(message.options), writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartPasskeyRegistrationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartPasskeyRegistrationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.options = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartPasskeyRegistrationResponse {
+    return { options: isObject(object.options) ? object.options : undefined };
+  },
+
+  toJSON(message: StartPasskeyRegistrationResponse): unknown {
+    const obj: any = {};
+    if (message.options !== undefined) {
+      obj.options = message.options;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartPasskeyRegistrationResponse>): StartPasskeyRegistrationResponse {
+    return StartPasskeyRegistrationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartPasskeyRegistrationResponse>): StartPasskeyRegistrationResponse {
+    const message = createBaseStartPasskeyRegistrationResponse();
+    message.options = object.options ?? undefined;
+    return message;
+  },
+};
+
+function createBaseFinishPasskeyRegistrationRequest(): FinishPasskeyRegistrationRequest {
+  return { response: undefined, name: "" };
+}
+
+export const FinishPasskeyRegistrationRequest: MessageFns<FinishPasskeyRegistrationRequest> = {
+  encode(message: FinishPasskeyRegistrationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      Struct.encode(Struct.wrap(message.response), writer.uint32(10).fork()).join();
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinishPasskeyRegistrationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinishPasskeyRegistrationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinishPasskeyRegistrationRequest {
+    return {
+      response: isObject(object.response) ? object.response : undefined,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+    };
+  },
+
+  toJSON(message: FinishPasskeyRegistrationRequest): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = message.response;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FinishPasskeyRegistrationRequest>): FinishPasskeyRegistrationRequest {
+    return FinishPasskeyRegistrationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FinishPasskeyRegistrationRequest>): FinishPasskeyRegistrationRequest {
+    const message = createBaseFinishPasskeyRegistrationRequest();
+    message.response = object.response ?? undefined;
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseFinishPasskeyRegistrationResponse(): FinishPasskeyRegistrationResponse {
+  return { passkey: undefined };
+}
+
+export const FinishPasskeyRegistrationResponse: MessageFns<FinishPasskeyRegistrationResponse> = {
+  encode(message: FinishPasskeyRegistrationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.passkey !== undefined) {
+      Passkey.encode(message.passkey, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FinishPasskeyRegistrationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFinishPasskeyRegistrationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.passkey = Passkey.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FinishPasskeyRegistrationResponse {
+    return { passkey: isSet(object.passkey) ? Passkey.fromJSON(object.passkey) : undefined };
+  },
+
+  toJSON(message: FinishPasskeyRegistrationResponse): unknown {
+    const obj: any = {};
+    if (message.passkey !== undefined) {
+      obj.passkey = Passkey.toJSON(message.passkey);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FinishPasskeyRegistrationResponse>): FinishPasskeyRegistrationResponse {
+    return FinishPasskeyRegistrationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FinishPasskeyRegistrationResponse>): FinishPasskeyRegistrationResponse {
+    const message = createBaseFinishPasskeyRegistrationResponse();
+    message.passkey = (object.passkey !== undefined && object.passkey !== null)
+      ? Passkey.fromPartial(object.passkey)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListPasskeysRequest(): ListPasskeysRequest {
+  return {};
+}
+
+export const ListPasskeysRequest: MessageFns<ListPasskeysRequest> = {
+  encode(_: ListPasskeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPasskeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPasskeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListPasskeysRequest {
+    return {};
+  },
+
+  toJSON(_: ListPasskeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPasskeysRequest>): ListPasskeysRequest {
+    return ListPasskeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListPasskeysRequest>): ListPasskeysRequest {
+    const message = createBaseListPasskeysRequest();
+    return message;
+  },
+};
+
+function createBaseListPasskeysResponse(): ListPasskeysResponse {
+  return { passkeys: [] };
+}
+
+export const ListPasskeysResponse: MessageFns<ListPasskeysResponse> = {
+  encode(message: ListPasskeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.passkeys) {
+      Passkey.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPasskeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPasskeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.passkeys.push(Passkey.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPasskeysResponse {
+    return {
+      passkeys: globalThis.Array.isArray(object?.passkeys) ? object.passkeys.map((e: any) => Passkey.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPasskeysResponse): unknown {
+    const obj: any = {};
+    if (message.passkeys?.length) {
+      obj.passkeys = message.passkeys.map((e) => Passkey.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPasskeysResponse>): ListPasskeysResponse {
+    return ListPasskeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPasskeysResponse>): ListPasskeysResponse {
+    const message = createBaseListPasskeysResponse();
+    message.passkeys = object.passkeys?.map((e) => Passkey.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeletePasskeyRequest(): DeletePasskeyRequest {
+  return { passkeyId: "" };
+}
+
+export const DeletePasskeyRequest: MessageFns<DeletePasskeyRequest> = {
+  encode(message: DeletePasskeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.passkeyId !== "") {
+      writer.uint32(10).string(message.passkeyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePasskeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePasskeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.passkeyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeletePasskeyRequest {
+    return {
+      passkeyId: isSet(object.passkeyId)
+        ? globalThis.String(object.passkeyId)
+        : isSet(object.passkey_id)
+        ? globalThis.String(object.passkey_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeletePasskeyRequest): unknown {
+    const obj: any = {};
+    if (message.passkeyId !== "") {
+      obj.passkeyId = message.passkeyId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeletePasskeyRequest>): DeletePasskeyRequest {
+    return DeletePasskeyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeletePasskeyRequest>): DeletePasskeyRequest {
+    const message = createBaseDeletePasskeyRequest();
+    message.passkeyId = object.passkeyId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeletePasskeyResponse(): DeletePasskeyResponse {
+  return {};
+}
+
+export const DeletePasskeyResponse: MessageFns<DeletePasskeyResponse> = {
+  encode(_: DeletePasskeyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeletePasskeyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeletePasskeyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeletePasskeyResponse {
+    return {};
+  },
+
+  toJSON(_: DeletePasskeyResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeletePasskeyResponse>): DeletePasskeyResponse {
+    return DeletePasskeyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DeletePasskeyResponse>): DeletePasskeyResponse {
+    const message = createBaseDeletePasskeyResponse();
+    return message;
+  },
+};
+
 /**
  * The caller's own account. Every RPC needs `authorization: Bearer <access token>`
  * (AUTHENTICATION_REQUIRED, TOKEN_EXPIRED, TOKEN_INVALID or SESSION_REVOKED otherwise).
@@ -1609,6 +2626,111 @@ export const UserServiceService = {
       Buffer.from(ReauthenticateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReauthenticateResponse => ReauthenticateResponse.decode(value),
   },
+  /** The account's provider identities, and the providers configured for linking. */
+  listProviders: {
+    path: "/auth.v1.UserService/ListProviders" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListProvidersRequest): Buffer => Buffer.from(ListProvidersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListProvidersRequest => ListProvidersRequest.decode(value),
+    responseSerialize: (value: ListProvidersResponse): Buffer =>
+      Buffer.from(ListProvidersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListProvidersResponse => ListProvidersResponse.decode(value),
+  },
+  /**
+   * Starts a flow that links an identity at the provider to the caller's account: returns the
+   * authorization URL. Complete it with AuthService.CompleteOAuth sent with the same bearer.
+   * Needs a fresh authentication. Errors: OAUTH_PROVIDER_UNKNOWN (NOT_FOUND);
+   * PROVIDER_ALREADY_LINKED (ALREADY_EXISTS) when the account has one at this provider.
+   */
+  linkProvider: {
+    path: "/auth.v1.UserService/LinkProvider" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LinkProviderRequest): Buffer => Buffer.from(LinkProviderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LinkProviderRequest => LinkProviderRequest.decode(value),
+    responseSerialize: (value: LinkProviderResponse): Buffer =>
+      Buffer.from(LinkProviderResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LinkProviderResponse => LinkProviderResponse.decode(value),
+  },
+  /**
+   * Removes the account's identity at the provider. Needs a fresh authentication.
+   * Errors: SIGN_IN_METHOD_NOT_FOUND (NOT_FOUND); LAST_SIGN_IN_METHOD (FAILED_PRECONDITION) when it
+   * is the last way to sign in (no password, no other identity, no passkey), also when two
+   * removals race.
+   */
+  unlinkProvider: {
+    path: "/auth.v1.UserService/UnlinkProvider" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UnlinkProviderRequest): Buffer =>
+      Buffer.from(UnlinkProviderRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UnlinkProviderRequest => UnlinkProviderRequest.decode(value),
+    responseSerialize: (value: UnlinkProviderResponse): Buffer =>
+      Buffer.from(UnlinkProviderResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UnlinkProviderResponse => UnlinkProviderResponse.decode(value),
+  },
+  /**
+   * Starts registering a passkey: WebAuthn creation options (user verification required,
+   * resident key preferred) for navigator.credentials.create. Needs a fresh authentication.
+   */
+  startPasskeyRegistration: {
+    path: "/auth.v1.UserService/StartPasskeyRegistration" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartPasskeyRegistrationRequest): Buffer =>
+      Buffer.from(StartPasskeyRegistrationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartPasskeyRegistrationRequest =>
+      StartPasskeyRegistrationRequest.decode(value),
+    responseSerialize: (value: StartPasskeyRegistrationResponse): Buffer =>
+      Buffer.from(StartPasskeyRegistrationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartPasskeyRegistrationResponse =>
+      StartPasskeyRegistrationResponse.decode(value),
+  },
+  /**
+   * Finishes registering: the browser's RegistrationResponseJSON, verified against the caller's
+   * challenge (single use, 5 minutes), origin and RP id. The account's contacts are told.
+   * Errors: VALIDATION_FAILED; PASSKEY_CHALLENGE_INVALID (INVALID_ARGUMENT); PASSKEY_INVALID
+   * (UNAUTHENTICATED).
+   */
+  finishPasskeyRegistration: {
+    path: "/auth.v1.UserService/FinishPasskeyRegistration" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FinishPasskeyRegistrationRequest): Buffer =>
+      Buffer.from(FinishPasskeyRegistrationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FinishPasskeyRegistrationRequest =>
+      FinishPasskeyRegistrationRequest.decode(value),
+    responseSerialize: (value: FinishPasskeyRegistrationResponse): Buffer =>
+      Buffer.from(FinishPasskeyRegistrationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FinishPasskeyRegistrationResponse =>
+      FinishPasskeyRegistrationResponse.decode(value),
+  },
+  /** The account's passkeys. */
+  listPasskeys: {
+    path: "/auth.v1.UserService/ListPasskeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPasskeysRequest): Buffer => Buffer.from(ListPasskeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPasskeysRequest => ListPasskeysRequest.decode(value),
+    responseSerialize: (value: ListPasskeysResponse): Buffer =>
+      Buffer.from(ListPasskeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPasskeysResponse => ListPasskeysResponse.decode(value),
+  },
+  /**
+   * Deletes one of the account's passkeys. Needs a fresh authentication; the contacts are told.
+   * Errors: SIGN_IN_METHOD_NOT_FOUND (NOT_FOUND); LAST_SIGN_IN_METHOD (FAILED_PRECONDITION).
+   */
+  deletePasskey: {
+    path: "/auth.v1.UserService/DeletePasskey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeletePasskeyRequest): Buffer => Buffer.from(DeletePasskeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeletePasskeyRequest => DeletePasskeyRequest.decode(value),
+    responseSerialize: (value: DeletePasskeyResponse): Buffer =>
+      Buffer.from(DeletePasskeyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeletePasskeyResponse => DeletePasskeyResponse.decode(value),
+  },
 } as const;
 
 export interface UserServiceServer extends UntypedServiceImplementation {
@@ -1662,6 +2784,41 @@ export interface UserServiceServer extends UntypedServiceImplementation {
    * ACCOUNT_LOCKED (PERMISSION_DENIED) past the account's failure limit, even for the right value.
    */
   reauthenticate: handleUnaryCall<ReauthenticateRequest, ReauthenticateResponse>;
+  /** The account's provider identities, and the providers configured for linking. */
+  listProviders: handleUnaryCall<ListProvidersRequest, ListProvidersResponse>;
+  /**
+   * Starts a flow that links an identity at the provider to the caller's account: returns the
+   * authorization URL. Complete it with AuthService.CompleteOAuth sent with the same bearer.
+   * Needs a fresh authentication. Errors: OAUTH_PROVIDER_UNKNOWN (NOT_FOUND);
+   * PROVIDER_ALREADY_LINKED (ALREADY_EXISTS) when the account has one at this provider.
+   */
+  linkProvider: handleUnaryCall<LinkProviderRequest, LinkProviderResponse>;
+  /**
+   * Removes the account's identity at the provider. Needs a fresh authentication.
+   * Errors: SIGN_IN_METHOD_NOT_FOUND (NOT_FOUND); LAST_SIGN_IN_METHOD (FAILED_PRECONDITION) when it
+   * is the last way to sign in (no password, no other identity, no passkey), also when two
+   * removals race.
+   */
+  unlinkProvider: handleUnaryCall<UnlinkProviderRequest, UnlinkProviderResponse>;
+  /**
+   * Starts registering a passkey: WebAuthn creation options (user verification required,
+   * resident key preferred) for navigator.credentials.create. Needs a fresh authentication.
+   */
+  startPasskeyRegistration: handleUnaryCall<StartPasskeyRegistrationRequest, StartPasskeyRegistrationResponse>;
+  /**
+   * Finishes registering: the browser's RegistrationResponseJSON, verified against the caller's
+   * challenge (single use, 5 minutes), origin and RP id. The account's contacts are told.
+   * Errors: VALIDATION_FAILED; PASSKEY_CHALLENGE_INVALID (INVALID_ARGUMENT); PASSKEY_INVALID
+   * (UNAUTHENTICATED).
+   */
+  finishPasskeyRegistration: handleUnaryCall<FinishPasskeyRegistrationRequest, FinishPasskeyRegistrationResponse>;
+  /** The account's passkeys. */
+  listPasskeys: handleUnaryCall<ListPasskeysRequest, ListPasskeysResponse>;
+  /**
+   * Deletes one of the account's passkeys. Needs a fresh authentication; the contacts are told.
+   * Errors: SIGN_IN_METHOD_NOT_FOUND (NOT_FOUND); LAST_SIGN_IN_METHOD (FAILED_PRECONDITION).
+   */
+  deletePasskey: handleUnaryCall<DeletePasskeyRequest, DeletePasskeyResponse>;
 }
 
 export interface UserServiceClient extends Client {
@@ -1841,6 +2998,139 @@ export interface UserServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReauthenticateResponse) => void,
   ): ClientUnaryCall;
+  /** The account's provider identities, and the providers configured for linking. */
+  listProviders(
+    request: ListProvidersRequest,
+    callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  listProviders(
+    request: ListProvidersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  listProviders(
+    request: ListProvidersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts a flow that links an identity at the provider to the caller's account: returns the
+   * authorization URL. Complete it with AuthService.CompleteOAuth sent with the same bearer.
+   * Needs a fresh authentication. Errors: OAUTH_PROVIDER_UNKNOWN (NOT_FOUND);
+   * PROVIDER_ALREADY_LINKED (ALREADY_EXISTS) when the account has one at this provider.
+   */
+  linkProvider(
+    request: LinkProviderRequest,
+    callback: (error: ServiceError | null, response: LinkProviderResponse) => void,
+  ): ClientUnaryCall;
+  linkProvider(
+    request: LinkProviderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LinkProviderResponse) => void,
+  ): ClientUnaryCall;
+  linkProvider(
+    request: LinkProviderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LinkProviderResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Removes the account's identity at the provider. Needs a fresh authentication.
+   * Errors: SIGN_IN_METHOD_NOT_FOUND (NOT_FOUND); LAST_SIGN_IN_METHOD (FAILED_PRECONDITION) when it
+   * is the last way to sign in (no password, no other identity, no passkey), also when two
+   * removals race.
+   */
+  unlinkProvider(
+    request: UnlinkProviderRequest,
+    callback: (error: ServiceError | null, response: UnlinkProviderResponse) => void,
+  ): ClientUnaryCall;
+  unlinkProvider(
+    request: UnlinkProviderRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnlinkProviderResponse) => void,
+  ): ClientUnaryCall;
+  unlinkProvider(
+    request: UnlinkProviderRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnlinkProviderResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Starts registering a passkey: WebAuthn creation options (user verification required,
+   * resident key preferred) for navigator.credentials.create. Needs a fresh authentication.
+   */
+  startPasskeyRegistration(
+    request: StartPasskeyRegistrationRequest,
+    callback: (error: ServiceError | null, response: StartPasskeyRegistrationResponse) => void,
+  ): ClientUnaryCall;
+  startPasskeyRegistration(
+    request: StartPasskeyRegistrationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartPasskeyRegistrationResponse) => void,
+  ): ClientUnaryCall;
+  startPasskeyRegistration(
+    request: StartPasskeyRegistrationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartPasskeyRegistrationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Finishes registering: the browser's RegistrationResponseJSON, verified against the caller's
+   * challenge (single use, 5 minutes), origin and RP id. The account's contacts are told.
+   * Errors: VALIDATION_FAILED; PASSKEY_CHALLENGE_INVALID (INVALID_ARGUMENT); PASSKEY_INVALID
+   * (UNAUTHENTICATED).
+   */
+  finishPasskeyRegistration(
+    request: FinishPasskeyRegistrationRequest,
+    callback: (error: ServiceError | null, response: FinishPasskeyRegistrationResponse) => void,
+  ): ClientUnaryCall;
+  finishPasskeyRegistration(
+    request: FinishPasskeyRegistrationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FinishPasskeyRegistrationResponse) => void,
+  ): ClientUnaryCall;
+  finishPasskeyRegistration(
+    request: FinishPasskeyRegistrationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FinishPasskeyRegistrationResponse) => void,
+  ): ClientUnaryCall;
+  /** The account's passkeys. */
+  listPasskeys(
+    request: ListPasskeysRequest,
+    callback: (error: ServiceError | null, response: ListPasskeysResponse) => void,
+  ): ClientUnaryCall;
+  listPasskeys(
+    request: ListPasskeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPasskeysResponse) => void,
+  ): ClientUnaryCall;
+  listPasskeys(
+    request: ListPasskeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPasskeysResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes one of the account's passkeys. Needs a fresh authentication; the contacts are told.
+   * Errors: SIGN_IN_METHOD_NOT_FOUND (NOT_FOUND); LAST_SIGN_IN_METHOD (FAILED_PRECONDITION).
+   */
+  deletePasskey(
+    request: DeletePasskeyRequest,
+    callback: (error: ServiceError | null, response: DeletePasskeyResponse) => void,
+  ): ClientUnaryCall;
+  deletePasskey(
+    request: DeletePasskeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeletePasskeyResponse) => void,
+  ): ClientUnaryCall;
+  deletePasskey(
+    request: DeletePasskeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeletePasskeyResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const UserServiceClient = makeGenericClientConstructor(UserServiceService, "auth.v1.UserService") as unknown as {
@@ -1877,6 +3167,10 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

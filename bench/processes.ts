@@ -114,11 +114,13 @@ export function serviceEnv(databaseUrl: string, extra: Record<string, string> = 
     REDIS__URL: redisUrl(),
     // Our own keys and channels: tests share this Redis.
     REDIS__KEY_PREFIX: `bench${randomBytes(4).toString("hex")}:`,
-    // Production's level: every call writes one log line, so the figures include logging.
+    // Production's level, so the figures include logging (a line per call; the hot reads sampled).
     LOG__LEVEL: "info",
     // One client address sends everything: the per-IP limit would otherwise be what is measured.
     AUTH__IP_ATTEMPTS_PER_MINUTE: "1000000",
     AUTH__MAX_FAILED_LOGINS: "100",
+    // Tracing, when the bench itself is run with it (OTEL_EXPORTER_OTLP_ENDPOINT=... npm run bench): its cost.
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("OTEL_") && e[1] !== undefined)),
     ...extra,
   };
 }

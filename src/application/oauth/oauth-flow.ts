@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { DomainError } from "../../domain/errors.js";
 import type { OAuthProvider } from "../ports/oauth.js";
 import type { CoreDeps } from "../shared/deps.js";
+import { randomToken, recordKey } from "../shared/single-use-records.js";
 
 /** How long a started flow may be completed (api.md: 10 minutes). */
 export const FLOW_TTL_SECONDS = 600;
@@ -25,9 +25,7 @@ export interface StartedFlow {
 const stateInvalid = () => new DomainError("OAUTH_STATE_INVALID", "The sign-in flow is unknown, expired or already used: start again");
 
 /** The store's key: a hash of the state, so a read of the store gives no usable state. */
-const flowKey = (state: string) => createHash("sha256").update(state).digest("base64url");
-
-const randomText = (deps: Pick<CoreDeps, "random">, bytes: number) => Buffer.from(deps.random.bytes(bytes)).toString("base64url");
+const flowKey = (state: string) => recordKey("oauth", state);
 
 export function providerOrThrow(deps: Pick<CoreDeps, "oauthProviders">, id: string): OAuthProvider {
   const provider = typeof id === "string" ? deps.oauthProviders.get(id) : null;
@@ -45,8 +43,8 @@ export async function beginFlow(
   purpose: OAuthFlow["purpose"],
   userId: string | null,
 ): Promise<StartedFlow> {
-  const state = randomText(deps, 32);
-  const flow: OAuthFlow = { provider: provider.id, purpose, userId, codeVerifier: randomText(deps, 32), nonce: randomText(deps, 32) };
+  const state = randomToken(deps);
+  const flow: OAuthFlow = { provider: provider.id, purpose, userId, codeVerifier: randomToken(deps), nonce: randomToken(deps) };
   // The URL first: a provider that cannot be reached leaves no flow behind.
   const authorizationUrl = await deps.oauthProviders.authorizationUrl(provider.id, { state, nonce: flow.nonce, codeVerifier: flow.codeVerifier });
   await deps.oauthFlows.put(flowKey(state), JSON.stringify(flow), FLOW_TTL_SECONDS);

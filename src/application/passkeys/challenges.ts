@@ -4,10 +4,10 @@
  * a login challenge under a flow id handed to the browser, with the account named at the start
  * (if any). Keys are hashes, so a read of the store gives nothing a browser could send.
  */
-import { createHash } from "node:crypto";
 import { DomainError, type Violations } from "../../domain/errors.js";
 import type { JsonObject } from "../ports/webauthn.js";
 import type { CoreDeps } from "../shared/deps.js";
+import { recordKey as hashed } from "../shared/single-use-records.js";
 
 /** api.md: challenges are single use and live 5 minutes. */
 export const CHALLENGE_TTL_SECONDS = 300;
@@ -19,11 +19,6 @@ export const challengeInvalid = () => new DomainError("PASSKEY_CHALLENGE_INVALID
 
 /** One answer for every response that does not verify, whether or not its credential exists. */
 export const passkeyInvalid = () => new DomainError("PASSKEY_INVALID", "The passkey could not be verified");
-
-const hashed = (kind: string, value: string) => `${kind}:${createHash("sha256").update(value).digest("base64url")}`;
-
-/** 32 random bytes, base64url: a challenge or a flow id. */
-export const randomToken = (deps: Pick<CoreDeps, "random">) => Buffer.from(deps.random.bytes(32)).toString("base64url");
 
 export async function putRegistrationChallenge(deps: Pick<CoreDeps, "passkeyChallenges">, challenge: string, userId: string): Promise<void> {
   await deps.passkeyChallenges.put(hashed("reg", challenge), JSON.stringify({ userId }), CHALLENGE_TTL_SECONDS);

@@ -6,7 +6,8 @@ import type { RequestContext } from "../ports/time.js";
 import type { JsonObject } from "../ports/webauthn.js";
 import type { CoreDeps } from "../shared/deps.js";
 import { countIpAttempt } from "../shared/limits.js";
-import { putLoginFlow, randomToken } from "./challenges.js";
+import { randomToken } from "../shared/single-use-records.js";
+import { putLoginFlow } from "./challenges.js";
 
 type Deps = Pick<CoreDeps, "uow" | "random" | "webauthn" | "passkeyChallenges" | "ipAttempts">;
 

@@ -3,7 +3,8 @@ import { canSignIn } from "../../domain/user.js";
 import type { JsonObject } from "../ports/webauthn.js";
 import type { Principal } from "../sessions/validate-token.js";
 import type { CoreDeps } from "../shared/deps.js";
-import { putRegistrationChallenge, randomToken } from "./challenges.js";
+import { randomToken } from "../shared/single-use-records.js";
+import { putRegistrationChallenge } from "./challenges.js";
 
 type Deps = Pick<CoreDeps, "uow" | "random" | "webauthn" | "passkeyChallenges">;
 

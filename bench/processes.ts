@@ -102,6 +102,8 @@ export function serviceEnv(databaseUrl: string, extra: Record<string, string> = 
   return {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "",
+    // As `npm start` runs it (package.json): glibc returns argon2's 19 MiB buffers to the system.
+    MALLOC_MMAP_THRESHOLD_: "131072",
     SERVER__ENVIRONMENT: "production",
     SERVER__HOST: "127.0.0.1",
     SERVER__OPS_HOST: "127.0.0.1",
@@ -121,6 +123,13 @@ export function serviceEnv(databaseUrl: string, extra: Record<string, string> = 
     AUTH__MAX_FAILED_LOGINS: "100",
     // Tracing, when the bench itself is run with it (OTEL_EXPORTER_OTLP_ENDPOINT=... npm run bench): its cost.
     ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("OTEL_") && e[1] !== undefined)),
+    // Settings to try under the bench's load: BENCH_SERVICE_ENV="DATABASE__POOL_SIZE=20 UV_THREADPOOL_SIZE=6".
+    ...Object.fromEntries(
+      (process.env.BENCH_SERVICE_ENV ?? "")
+        .split(" ")
+        .filter((kv) => kv.includes("="))
+        .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    ),
     ...extra,
   };
 }
@@ -131,7 +140,9 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
   const logPath = join(dir, "service.log");
   const fd = openSync(logPath, "w");
   const { args, kind } = serviceCommand();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
+  // A profile of the service under the bench's load: BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: ROOT, env, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
   const logTail = (lines = 20) => {

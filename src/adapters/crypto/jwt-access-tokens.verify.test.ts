@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader } from "jose";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { JwtAccessTokens } from "./jwt-access-tokens.js";
 import {
@@ -51,6 +51,25 @@ describe("JwtAccessTokens (EdDSA) — issue and verify", () => {
       },
     });
     expect(issued.expiresAt).toEqual(new Date(START + TTL_SECONDS * 1000));
+  });
+
+  it("issues what jose alone accepts from the published JWKS, as another service verifies it (the signing is node:crypto's)", async () => {
+    const issued = await tokens.issue(CLAIMS);
+    const jwks = createLocalJWKSet({ keys: await tokens.publicJwks() } as JSONWebKeySet);
+    const { payload, protectedHeader } = await jwtVerify(issued.token, jwks, {
+      algorithms: ["EdDSA"],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      typ: "at+jwt",
+      currentDate: new Date(START),
+    });
+    expect(protectedHeader.kid).toBe(ring.signingKey().kid);
+    expect(payload).toMatchObject({ sub: CLAIMS.userId, sid: CLAIMS.sessionId, jti: issued.jti });
+    // One byte of the signature changed: refused (the signature is checked, not just decoded).
+    const [h, p, sig] = issued.token.split(".") as [string, string, string];
+    const flipped = Buffer.from(sig, "base64url");
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    await expect(jwtVerify(`${h}.${p}.${flipped.toString("base64url")}`, jwks, { currentDate: new Date(START) })).rejects.toThrow();
   });
 
   it("puts alg EdDSA, typ at+jwt and the signing kid in the header", async () => {

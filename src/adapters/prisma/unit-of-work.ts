@@ -24,7 +24,7 @@ import { PrismaUserRepository } from "./user-repository.js";
 export interface PrismaUnitOfWorkOptions {
   /** Longest a transaction may stay open before Prisma rolls it back. */
   transactionTimeoutMs: number;
-  /** The PostgreSQL pool under `prisma` (absent on the embedded database): the session-status read goes to it directly. */
+  /** The PostgreSQL pool under `prisma` (absent on the embedded database): the session-status read and RefreshToken's two statements go to it directly. */
   pool?: SqlPool | null;
 }
 
@@ -68,7 +68,12 @@ export class PrismaUnitOfWork extends RootRepositories implements UnitOfWork {
     private readonly options: PrismaUnitOfWorkOptions,
   ) {
     super(prisma);
-    if (options.pool) Object.assign(this, { sessions: new PrismaSessionRepository(prisma, options.pool) });
+    if (options.pool) {
+      Object.assign(this, {
+        sessions: new PrismaSessionRepository(prisma, options.pool),
+        refreshTokens: new PrismaRefreshTokenRepository(prisma, options.pool),
+      });
+    }
   }
 
   /** Availability is the guard's business (adapters/outbound/resilience.ts); the bare client cannot tell. */

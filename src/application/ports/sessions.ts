@@ -1,5 +1,6 @@
 /** Persistence of sessions and their refresh tokens. Ports owned by the application; adapters implement them. */
 import type { RefreshTokenRecord, RevokeReason, Session } from "../../domain/session.js";
+import type { User } from "../../domain/user.js";
 
 export interface NewSession {
   id: string;
@@ -43,9 +44,21 @@ export interface NewRefreshToken {
   expiresAt: Date;
 }
 
+/** A refresh token with its session and the session's user, as they stand in one read. */
+export interface RefreshTokenChain {
+  token: RefreshTokenRecord;
+  session: Session;
+  user: User;
+}
+
 export interface RefreshTokenRepository {
   insert(token: NewRefreshToken): Promise<void>;
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * The token with this hash, its session and the session's user, read together (one statement
+   * on PostgreSQL: the hot path of RefreshToken); null when there is no such token.
+   */
+  findChainByHash(tokenHash: string): Promise<RefreshTokenChain | null>;
   findById(id: string): Promise<RefreshTokenRecord | null>;
   /**
    * One rotation as one atomic step (one statement on PostgreSQL): marks token `id` rotated

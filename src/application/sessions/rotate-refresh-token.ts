@@ -1,6 +1,7 @@
 import { DomainError, Violations } from "../../domain/errors.js";
 import { isSessionLive, type RefreshTokenRecord, type Session } from "../../domain/session.js";
-import { canSignIn } from "../../domain/user.js";
+import { canSignIn, type User } from "../../domain/user.js";
+import type { RefreshTokenChain } from "../ports/sessions.js";
 import type { RequestContext } from "../ports/time.js";
 import { auditTrail, revokingWrite } from "../shared/audited-write.js";
 import type { CoreDeps } from "../shared/deps.js";
@@ -27,13 +28,13 @@ export class RotateRefreshToken {
     await countIpAttempt(this.deps.ipAttempts, ctx);
     if (!looksLikeRefreshToken(raw)) throw invalid();
 
-    const record = await this.deps.uow.refreshTokens.findByHash(hashRefreshToken(raw));
-    if (!record) throw invalid();
-    const session = await this.liveSession(record);
-    if (record.rotatedAt !== null) return this.replayed(raw, record, session, ctx);
-
-    const user = await this.deps.uow.users.findById(session.userId);
-    if (!user || !canSignIn(user)) throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
+    // The token, its session and its user in one read (one statement on PostgreSQL).
+    const chain = await this.deps.uow.refreshTokens.findChainByHash(hashRefreshToken(raw));
+    if (!chain) throw invalid();
+    const { token: record, user } = chain;
+    const session = this.liveSession(chain);
+    if (record.rotatedAt !== null) return this.replayed(raw, record, session, user, ctx);
+    if (!canSignIn(user)) throw disabled();
 
     const now = this.deps.clock.now();
     const successor = newRefreshToken(this.deps.random);
@@ -58,7 +59,7 @@ export class RotateRefreshToken {
       // A concurrent call rotated this token first: treat ours as its retry.
       const latest = await this.deps.uow.refreshTokens.findById(record.id);
       if (!latest) throw invalid();
-      return this.replayed(raw, latest, session, ctx);
+      return this.replayed(raw, latest, session, user, ctx);
     }
     const access = await signAccessToken(this.deps, user, session);
     return {
@@ -69,10 +70,9 @@ export class RotateRefreshToken {
     };
   }
 
-  private async liveSession(record: RefreshTokenRecord): Promise<Session> {
-    const session = await this.deps.uow.sessions.findById(record.sessionId);
+  private liveSession({ token: record, session }: RefreshTokenChain): Session {
     const now = this.deps.clock.now();
-    if (!session || session.revokedAt !== null) {
+    if (session.revokedAt !== null) {
       throw new DomainError("SESSION_REVOKED", "The session has been revoked");
     }
     if (!isSessionLive(session, now) || record.expiresAt.getTime() <= now.getTime()) {
@@ -82,7 +82,7 @@ export class RotateRefreshToken {
   }
 
   /** The presented token was already rotated: a retry inside the grace window, or reuse. */
-  private async replayed(raw: string, record: RefreshTokenRecord, session: Session, ctx: RequestContext): Promise<IssuedTokens> {
+  private async replayed(raw: string, record: RefreshTokenRecord, session: Session, user: User, ctx: RequestContext): Promise<IssuedTokens> {
     const now = this.deps.clock.now();
     const graceMs = this.deps.settings.refreshReuseGraceSeconds * 1000;
     const rotatedAt = record.rotatedAt?.getTime() ?? 0;
@@ -92,8 +92,7 @@ export class RotateRefreshToken {
       // Only the immediate parent of the token in use: once the successor was rotated too,
       // this is an old token coming back, however recent.
       if (successor && successor.rotatedAt === null && successorRaw !== null) {
-        const user = await this.deps.uow.users.findById(session.userId);
-        if (!user || !canSignIn(user)) throw new DomainError("ACCOUNT_DISABLED", "The account is disabled");
+        if (!canSignIn(user)) throw disabled();
         const access = await signAccessToken(this.deps, user, session);
         return {
           accessToken: access.token,
@@ -111,6 +110,10 @@ export class RotateRefreshToken {
     this.deps.securityEvents.record("refresh_token_reused");
     throw new DomainError("REFRESH_TOKEN_REUSED", "The refresh token was already used; the session has been revoked");
   }
+}
+
+function disabled(): DomainError {
+  return new DomainError("ACCOUNT_DISABLED", "The account is disabled");
 }
 
 function invalid(): DomainError {

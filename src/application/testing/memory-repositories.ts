@@ -126,6 +126,18 @@ export function memoryRepositories(run: Run): Repositories {
           for (const r of t.refreshTokens.values()) if (r.tokenHash === tokenHash) return detached(r);
           return null;
         }),
+      findChainByHash: (tokenHash) =>
+        run((t) => {
+          for (const r of t.refreshTokens.values()) {
+            if (r.tokenHash !== tokenHash) continue;
+            const session = t.sessions.get(r.sessionId);
+            const user = session ? t.users.get(session.userId) : undefined;
+            // The foreign keys (with their cascades) make a token without its session or user impossible.
+            if (!session || !user) return null;
+            return { token: detached(r), session: detached(session), user: detached(user) };
+          }
+          return null;
+        }),
       findById: (id) => run((t) => detached(t.refreshTokens.get(id) ?? null)),
       rotate: ({ id, at, successor, successorSealed }) =>
         run((t) => {

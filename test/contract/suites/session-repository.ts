@@ -197,6 +197,36 @@ export function describeSessionRepositoryContract(name: string, makeRepositories
         expect(await tokens.findById(uuidv7())).toBeNull();
       });
 
+      it("finds a token's chain by hash: the token, its session and its user, each as their own reads give them", async () => {
+        const token = await newToken(4);
+        const chain = await tokens.findChainByHash(token.tokenHash);
+        const session = await sessions.findById(token.sessionId);
+        expect(chain).not.toBeNull();
+        expect(chain?.token).toEqual(await tokens.findByHash(token.tokenHash));
+        expect(chain?.session).toEqual(session);
+        expect(chain?.user).toEqual(await subject().uow.users.findById(session!.userId));
+        expect(await tokens.findChainByHash("0".repeat(64))).toBeNull();
+      });
+
+      it("reads the chain as it stands now: a rotation, the sealed successor, a revoked session, a deactivated user, roles", async () => {
+        const token = await newToken(1);
+        const successor = successorOf(token, 2);
+        const sealed = new Uint8Array([7, 0, 255]);
+        await tokens.rotate({ id: token.id, at: at(2), successor, successorSealed: sealed });
+        const session = (await sessions.findById(token.sessionId))!;
+        await sessions.revoke(session.id, "logout", at(3));
+        const users = subject().uow.users;
+        const user = (await users.findById(session.userId))!;
+        await users.updateIf(user.id, { authVersion: user.authVersion }, { isActive: false, roles: ["admin", "support"], updatedAt: at(4) });
+
+        const chain = (await tokens.findChainByHash(token.tokenHash))!;
+        expect(chain.token).toMatchObject({ rotatedAt: at(2), successorId: successor.id, generation: 1 });
+        expect(Array.from(chain.token.successorSealed!)).toEqual([7, 0, 255]);
+        expect(chain.session).toMatchObject({ revokedAt: at(3), revokedReason: "logout", lastUsedAt: at(2) });
+        expect(chain.user).toMatchObject({ id: user.id, isActive: false, roles: ["admin", "support"], updatedAt: at(4) });
+        expect((await tokens.findChainByHash(successor.tokenHash))?.token).toMatchObject({ id: successor.id, generation: 2, rotatedAt: null });
+      });
+
       /** The successor of `parent`, as RotateRefreshToken builds it. */
       function successorOf(parent: { sessionId: string; generation: number }, minute: number) {
         return {

@@ -13,7 +13,6 @@ import { bindServer, drainServer, type HealthReporter } from "./adapters/grpc/se
 import { createLogger, type Logger } from "./adapters/logging/logger.js";
 import type { Notifiers } from "./adapters/notify/create-notifier.js";
 import { closeRedis } from "./adapters/redis/connection.js";
-import { loopbackTarget } from "./adapters/transport/loopback.js";
 import type { Readiness } from "./adapters/transport/readiness.js";
 import type { PasswordHasher } from "./application/ports/credentials.js";
 import type { Clock, Random } from "./application/ports/time.js";
@@ -85,7 +84,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 }
 
-/** Start: gRPC, then the gateway that dials it, the operators' listener, health. Shutdown: REST, gRPC, ops, then the pools. */
+/** Start: gRPC, then the REST gateway, the operators' listener, health. Shutdown: REST, gRPC, ops, then the pools. */
 function lifecycle(
   config: Config,
   logger: Logger,
@@ -99,7 +98,7 @@ function lifecycle(
   return {
     async start() {
       const grpcPort = await bindServer(server, config.server.host, config.server.grpcPort);
-      const httpPort = await gateway.listen(config.server.host, config.server.httpPort, loopbackTarget(config.server.host, grpcPort));
+      const httpPort = await gateway.listen(config.server.host, config.server.httpPort);
       const opsPort = await opsListener.listen(config.server.opsHost, config.server.opsPort);
       await monitor.start();
       // Another instance (or `npm run keys:rotate`) may have rotated the signing key: start
@@ -118,8 +117,10 @@ function lifecycle(
       if (keyReload) clearInterval(keyReload);
       const drainMs = Math.max(1000, config.server.shutdownTimeoutSeconds * 1000 - 2000);
       const deadline = Date.now() + drainMs;
-      // REST first: stop accepting and let requests in progress finish (they need the gRPC
-      // server for that), then gRPC, within the same drain budget.
+      // REST first: stop accepting and let requests in progress finish (their calls run in
+      // process through the gRPC server's handlers, counted in the same `inflight`), then
+      // gRPC, which also waits for any such call the gateway stopped waiting for (deadline,
+      // client gone), within the same drain budget.
       await gateway.close(deadline);
       await drainServer(server, inflight, deadline);
       // Last of the listeners: metrics stay readable while the others drain.

@@ -1,6 +1,6 @@
 /**
  * Composition, step 3: the gRPC server with its interceptors, the health monitor, the REST
- * gateway in front of the server and the operators' listener. Nothing binds a port here: the
+ * gateway (calling the very same handlers in process) and the operators' listener. Nothing binds a port here: the
  * root's lifecycle does, in order. Only the composition root (src/container.ts) calls these.
  */
 import { randomBytes } from "node:crypto";
@@ -12,7 +12,8 @@ import { authInterceptor } from "../adapters/grpc/interceptors/auth.js";
 import { errorsInterceptor } from "../adapters/grpc/interceptors/errors.js";
 import { loggingInterceptor } from "../adapters/grpc/interceptors/logging.js";
 import { metricsInterceptor } from "../adapters/grpc/interceptors/metrics.js";
-import { createGrpcServer, HealthReporter } from "../adapters/grpc/server.js";
+import { LocalDispatcher } from "../adapters/grpc/local-dispatch.js";
+import { createGrpcServer, type GrpcService, grpcServices, HealthReporter, MAX_SEND_MESSAGE_BYTES } from "../adapters/grpc/server.js";
 import { makeUnary } from "../adapters/grpc/unary.js";
 import { loadApi } from "../adapters/http/gateway/http-rules.js";
 import { OpsListener } from "../adapters/http/ops/ops-listener.js";
@@ -37,7 +38,7 @@ export interface Transports {
   probe: () => Promise<Readiness>;
 }
 
-/** The gRPC server, the health monitor, the REST gateway in front of it, the operators' listener. */
+/** The gRPC server, the health monitor, the REST gateway over the same handlers, the operators' listener. */
 export function buildTransports(config: Config, logger: Logger, useCases: UseCases, deps: Dependencies): Transports {
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
@@ -54,19 +55,23 @@ export function buildTransports(config: Config, logger: Logger, useCases: UseCas
   const { redis } = deps;
   const probe = probeDependencies({ database: () => deps.db.ping(), redis: redis ? () => pingRedis(redis, 1000) : null });
   const monitor = new HealthMonitor(probe, grpc.health, 2000);
-  // REST/JSON from the descriptor set's google.api.http rules, forwarded to `server` over loopback.
+  // REST/JSON from the descriptor set's google.api.http rules, run in process through the
+  // handlers (and interceptors) `server` registered: no loopback gRPC hop.
+  const dispatcher = new LocalDispatcher(grpc.services, { maxReceiveBytes: config.server.maxMessageBytes, maxSendBytes: MAX_SEND_MESSAGE_BYTES });
   const gateway = new HttpGateway({
     api: loadApi(descriptorSet),
     logger,
     allowedOrigins: config.server.allowedOrigins,
     maxBodyBytes: config.server.maxMessageBytes,
     gatewaySecret,
+    dispatch: (path, request, metadata, peer) => dispatcher.dispatch(path, request, metadata, peer),
     ready: () => monitor.last(),
     metrics,
   });
   // /metrics only, on its own address (loopback by default): never beside the public API.
   const opsListener = new OpsListener(metrics);
-  return { ...grpc, monitor, gateway, opsListener, probe };
+  const { server, health, inflight } = grpc;
+  return { server, health, inflight, monitor, gateway, opsListener, probe };
 }
 
 function buildGrpcServer(
@@ -74,7 +79,7 @@ function buildGrpcServer(
   logger: Logger,
   useCases: UseCases,
   shared: { metrics: Registry; gatewaySecret: string; descriptorSet: Uint8Array },
-): Pick<Transports, "server" | "health" | "inflight"> {
+): Pick<Transports, "server" | "health" | "inflight"> & { services: readonly GrpcService[] } {
   const health = new HealthReporter();
   const inflight = new InflightCalls();
   const unary = makeUnary({
@@ -90,6 +95,8 @@ function buildGrpcServer(
     ],
   });
   const { maxMessageBytes } = config.server;
-  const server = createGrpcServer({ useCases, unary, health, maxMessageBytes, descriptorSet: shared.descriptorSet });
-  return { server, health, inflight };
+  // One set of handlers: the gRPC server registers them, the REST gateway dispatches to them.
+  const services = grpcServices(useCases, unary);
+  const server = createGrpcServer({ services, health, maxMessageBytes, descriptorSet: shared.descriptorSet });
+  return { server, health, inflight, services };
 }

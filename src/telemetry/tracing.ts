@@ -7,7 +7,8 @@
  * interceptors, and the calls they refuse, run inside it) with the caller's context from the
  * `traceparent` metadata; CLIENT spans for PostgreSQL (pg, under @prisma/adapter-pg), Redis
  * (ioredis), fetch/undici (the SMS webhook, OIDC) and outbound node:http; a SERVER span per
- * REST gateway request, whose loopback gRPC call is a CLIENT span of the same trace.
+ * REST gateway request, whose in-process call (grpc/local-dispatch.ts: no grpc-js on that path)
+ * gets the same gRPC SERVER span from `tracedLocalCall`, as the HTTP span's child.
  *
  * Never recorded (docs/tracing.md): gRPC metadata and HTTP headers (no capture configured),
  * SQL parameter values (enhancedDatabaseReporting off; Prisma's statements carry $n
@@ -15,7 +16,9 @@
  * values and userinfo (RedactingSpanProcessor).
  */
 import { createRequire } from "node:module";
-import { context, DiagLogLevel, diag, trace } from "@opentelemetry/api";
+// SpanStatusCode as SpanStatus: an OpenTelemetry span status, not a gRPC code (which only
+// adapters/grpc/status.ts picks; test/architecture.test.ts looks for `Code.`).
+import { context, DiagLogLevel, diag, SpanKind, SpanStatusCode as SpanStatus, type Tracer, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { GrpcInstrumentation } from "@opentelemetry/instrumentation-grpc";
@@ -28,6 +31,7 @@ import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { createLogger, setLogContextFields } from "../adapters/logging/logger.js";
+import { type LocalCallWrapper, setLocalCallWrapper } from "./local-calls.js";
 import { RedactingSpanProcessor, redisStatement } from "./redaction.js";
 
 /**
@@ -94,9 +98,11 @@ export function startTracing(options: TracingOptions = {}): Tracing {
   const load = createRequire(import.meta.url);
   for (const name of INSTRUMENTED_MODULES) load(name);
   setLogContextFields(activeSpanFields);
+  setLocalCallWrapper(tracedLocalCall(provider.getTracer("auth-service/local-dispatch")));
   started = {
     async shutdown() {
       unregister();
+      setLocalCallWrapper(null);
       // Bounded: an unreachable collector must not hold up the process's exit.
       const giveUp = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref());
       await Promise.race([provider.shutdown().catch(() => {}), giveUp]);
@@ -127,6 +133,59 @@ function instrumentations() {
     }),
     new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
   ];
+}
+
+/**
+ * The REST gateway's in-process calls (telemetry/local-calls.ts) get the SERVER span
+ * instrumentation-grpc gives a call through grpc-js: its name, its attributes, its status and
+ * error attributes, around the whole interceptor chain. Its parent is the active context (the
+ * HTTP request's span), and it is active while the call runs, so pg and ioredis spans nest
+ * under it and log lines carry its ids. No metadata is read into it.
+ */
+function tracedLocalCall(tracer: Tracer): LocalCallWrapper {
+  return (path, invoke, done) => {
+    const name = path.replace(/^\//, "");
+    const slash = name.indexOf("/");
+    const service = slash < 0 ? name : name.slice(0, slash);
+    const method = slash < 0 ? "" : name.slice(slash + 1);
+    if (UNTRACED_GRPC_METHODS.includes(method)) {
+      invoke(done);
+      return;
+    }
+    const parent = context.active();
+    const span = tracer.startSpan(
+      `grpc.${name}`,
+      { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.method": method, "rpc.service": service } },
+      parent,
+    );
+    let ended = false;
+    context.with(trace.setSpan(parent, span), () => {
+      try {
+        invoke((error, value) => {
+          if (!ended) {
+            ended = true;
+            if (error) {
+              if (error.code) {
+                span.setStatus({ code: SpanStatus.ERROR, message: error.message ?? "" });
+                span.setAttribute("rpc.grpc.status_code", error.code);
+              }
+              span.setAttributes({ "grpc.error_name": error.name ?? "", "grpc.error_message": error.message ?? "" });
+            } else {
+              span.setAttribute("rpc.grpc.status_code", 0);
+            }
+            span.end();
+          }
+          done(error, value);
+        });
+      } catch (error) {
+        if (!ended) {
+          ended = true;
+          span.end();
+        }
+        throw error;
+      }
+    });
+  };
 }
 
 /** The pino mixin while tracing is on: the ids of the span the line is written in. */

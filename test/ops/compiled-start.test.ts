@@ -123,6 +123,8 @@ describe.runIf(hasPostgres)("the compiled service (npm start)", () => {
     expect(modules.some((m) => m.includes("/node_modules/@prisma/adapter-pg/"))).toBe(true); // the recorder sees packages
     expect(modules.filter((m) => /\/node_modules\/tsx\//.test(m) || m.startsWith(`file://${ROOT}src/`))).toEqual([]);
     expect(modules.filter((m) => EMBEDDED_ONLY.test(m))).toEqual([]);
+    // Loaded on the first passkey ceremony, not at start (~15 MB of resident memory).
+    expect(modules.filter((m) => m.includes("/node_modules/@simplewebauthn/"))).toEqual([]);
   });
 
   it("does load PGlite when no database URL is configured (the recorder would notice)", async () => {

@@ -136,7 +136,7 @@ describe("tracing in the service (in-memory exporter)", () => {
     }
   });
 
-  it("the REST gateway's hop joins the same trace: HTTP server span → gRPC client span → gRPC server span", async () => {
+  it("the REST gateway's call joins the same trace: HTTP server span → gRPC server span, in process (no client span)", async () => {
     const reg = await registerUser(server.clients);
     const { root, result } = await asCaller("browser", () =>
       fetch(`${server.baseUrl}/v1/auth/login`, {
@@ -156,11 +156,40 @@ describe("tracing in the service (in-memory exporter)", () => {
     expect(http, spans.map((s) => `${SpanKind[s.kind]} ${s.name}`).join(", ")).toBeDefined();
     expect(parentOf(http!)).toBe(fetchSpan!.spanContext().spanId);
     expect(http!.attributes["http.response.status_code"] ?? http!.attributes["http.status_code"]).toBe(200);
-    const forwarded = only(spans, SpanKind.CLIENT, "grpc.auth.v1.AuthService/Login");
-    expect(parentOf(forwarded)).toBe(http!.spanContext().spanId);
+    // No hop over the network any more: no gRPC client span at all.
+    expect(spans.filter((s) => s.kind === SpanKind.CLIENT && s.name.startsWith("grpc."))).toEqual([]);
     const rpc = only(spans, SpanKind.SERVER, "grpc.auth.v1.AuthService/Login");
-    expect(parentOf(rpc)).toBe(forwarded.spanContext().spanId);
-    expect(spans.some((s) => s.attributes["db.system.name"] === "postgresql" && descendsFrom(s, rpc, spans))).toBe(true);
+    expect(parentOf(rpc)).toBe(http!.spanContext().spanId);
+    expect(rpc.attributes).toMatchObject({ "rpc.system": "grpc", "rpc.service": "auth.v1.AuthService", "rpc.method": "Login", "rpc.grpc.status_code": 0 });
+    expect(rpc.status.code).not.toBe(SpanStatusCode.ERROR);
+    const database = spans.filter((s) => s.attributes["db.system.name"] === "postgresql");
+    expect(database.length).toBeGreaterThan(0);
+    for (const s of database) expect(descendsFrom(s, rpc, spans), s.name).toBe(true);
+    const redis = spans.filter((s) => s.attributes["db.system.name"] === "redis");
+    expect(redis.length).toBeGreaterThan(0);
+    for (const s of redis) expect(descendsFrom(s, rpc, spans), s.name).toBe(true);
+  });
+
+  it("a REST call the access interceptor refuses has its gRPC server span with the error, and its log line that span's ids", async () => {
+    const { root, result } = await asCaller("browser", () => fetch(`${server.baseUrl}/v1/users/me`).then((r) => r.status));
+    expect(result).toBe(401);
+    const spans = await spansOf(root.spanContext().traceId, (s) => s.some((x) => x.kind === SpanKind.SERVER && x.name.startsWith("GET")));
+    const http = spans.find((s) => s.kind === SpanKind.SERVER && s.name.startsWith("GET"));
+    const rpc = only(spans, SpanKind.SERVER, "grpc.auth.v1.UserService/GetMe");
+    expect(parentOf(rpc)).toBe(http!.spanContext().spanId);
+    expect(rpc.attributes).toMatchObject({
+      "rpc.system": "grpc",
+      "rpc.service": "auth.v1.UserService",
+      "rpc.method": "GetMe",
+      "rpc.grpc.status_code": status.UNAUTHENTICATED,
+      "grpc.error_name": "Error",
+      "grpc.error_message": "This call needs 'authorization: Bearer <access token>'",
+    });
+    expect(rpc.status).toEqual({ code: SpanStatusCode.ERROR, message: "This call needs 'authorization: Bearer <access token>'" });
+    const line = server.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === "rpc" && l.method === "/auth.v1.UserService/GetMe" && l.trace_id === root.spanContext().traceId);
+    expect(line).toMatchObject({ span_id: rpc.spanContext().spanId, code: "UNAUTHENTICATED" });
   });
 
   it("a REST caller's own traceparent header becomes the HTTP server span's parent", async () => {

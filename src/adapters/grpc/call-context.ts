@@ -68,7 +68,7 @@ export function clientAddress(peerIp: string, metadata: Metadata, trustedProxies
 }
 
 export function buildCallContext(
-  call: ServerUnaryCall<unknown, unknown>,
+  call: Pick<ServerUnaryCall<unknown, unknown>, "request" | "metadata" | "getPeer">,
   method: string,
   base: { logger: Logger; trustedProxies: ReadonlySet<string>; gatewaySecret?: string | undefined },
 ): CallContext {

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { HealthImplementation, type ServingStatus } from "grpc-health-check";
 import type { UseCases } from "../../application/use-cases.js";
 import { AdminServiceService } from "../../gen/pb/auth/v1/admin_service.js";
@@ -45,28 +45,46 @@ export class HealthReporter {
   }
 }
 
+/** One of our services: its generated definition and the handlers `unary` made for it. */
+export interface GrpcService {
+  definition: ServiceDefinition;
+  handlers: UntypedServiceImplementation;
+}
+
+/**
+ * The six services' handlers, made once: the gRPC server registers exactly these, and the
+ * REST gateway's in-process dispatch (local-dispatch.ts) calls exactly these.
+ */
+export function grpcServices(useCases: UseCases, unary: Unary): readonly GrpcService[] {
+  return [
+    { definition: AuthServiceService, handlers: authServiceHandlers(useCases, unary) },
+    { definition: SessionServiceService, handlers: sessionServiceHandlers(useCases, unary) },
+    { definition: UserServiceService, handlers: userServiceHandlers(useCases, unary) },
+    { definition: ApiKeyServiceService, handlers: apiKeyServiceHandlers(useCases, unary) },
+    { definition: AdminServiceService, handlers: adminServiceHandlers(useCases, unary) },
+    { definition: PlanServiceService, handlers: planServiceHandlers(useCases, unary) },
+  ];
+}
+
 export interface GrpcServerOptions {
-  useCases: UseCases;
-  unary: Unary;
+  services: readonly GrpcService[];
   health: HealthReporter;
   maxMessageBytes: number;
   /** The descriptor set (src/gen/descriptor.binpb), read once by the composition root. */
   descriptorSet: Uint8Array;
 }
 
+/** The largest answer the server sends (the in-process dispatch holds to it too). */
+export const MAX_SEND_MESSAGE_BYTES = 4 * 1024 * 1024;
+
 export function createGrpcServer(options: GrpcServerOptions): Server {
   const server = new Server({
     // Far below grpc-js's 4 MiB default: no auth request is large, and a big one costs memory.
     "grpc.max_receive_message_length": options.maxMessageBytes,
-    "grpc.max_send_message_length": 4 * 1024 * 1024,
+    "grpc.max_send_message_length": MAX_SEND_MESSAGE_BYTES,
     "grpc.keepalive_permit_without_calls": 1,
   });
-  server.addService(AuthServiceService, authServiceHandlers(options.useCases, options.unary));
-  server.addService(SessionServiceService, sessionServiceHandlers(options.useCases, options.unary));
-  server.addService(UserServiceService, userServiceHandlers(options.useCases, options.unary));
-  server.addService(ApiKeyServiceService, apiKeyServiceHandlers(options.useCases, options.unary));
-  server.addService(AdminServiceService, adminServiceHandlers(options.useCases, options.unary));
-  server.addService(PlanServiceService, planServiceHandlers(options.useCases, options.unary));
+  for (const { definition, handlers } of options.services) server.addService(definition, handlers);
   options.health.implementation.addToServer(server);
   // Every file of the buf descriptor set, as buf wrote it: our contract, google.rpc (the error
   // details), grpc.health.v1 and the reflection services themselves.

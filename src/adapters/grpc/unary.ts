@@ -1,4 +1,4 @@
-import { type handleUnaryCall, Metadata } from "@grpc/grpc-js";
+import { Metadata, type ServerUnaryCall, type sendUnaryData } from "@grpc/grpc-js";
 import type { Logger } from "../logging/logger.js";
 import type { InflightCalls } from "../transport/inflight-calls.js";
 import { buildCallContext, type CallContext } from "./call-context.js";
@@ -7,11 +7,22 @@ import type { Interceptor } from "./interceptors/types.js";
 import { mapError } from "./status.js";
 
 export type Handler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
-export type Unary = <Req, Res>(method: { path: string }, handler: Handler<Req, Res>) => handleUnaryCall<Req, Res>;
+
+/**
+ * The part of a grpc-js call the chain reads: what grpc-js's server hands a handler has it, and
+ * so does the REST gateway's in-process call (local-dispatch.ts), which has no grpc-js call.
+ */
+export type UnaryCallLike<Req> = Pick<ServerUnaryCall<Req, unknown>, "request" | "metadata" | "getPeer" | "sendMetadata">;
+
+/** A grpc-js `handleUnaryCall` that needs only a UnaryCallLike (so it is one, and more). */
+export type UnaryCall<Req, Res> = (call: UnaryCallLike<Req>, callback: sendUnaryData<Res>) => void;
+
+export type Unary = <Req, Res>(method: { path: string }, handler: Handler<Req, Res>) => UnaryCall<Req, Res>;
 
 /**
  * Adapts a promise-returning handler to grpc-js, running it inside the interceptor chain.
  * The request id goes back in the initial metadata of every call, success or failure.
+ * The gRPC server and the REST gateway's in-process dispatch run the very same functions.
  */
 export function makeUnary(base: {
   logger: Logger;

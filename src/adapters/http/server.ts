@@ -2,7 +2,9 @@
  * The built-in REST gateway (SERVER__HTTP_PORT): the same REST face Envoy's transcoder gives
  * in production, from the same google.api.http rules, so `npm start` alone serves browsers.
  * Per request: security headers, CORS, operations paths, then the route table → transcode →
- * our gRPC server over loopback → JSON (or google.rpc.Status JSON with Envoy's HTTP code).
+ * our RPC handlers, in process, behind the same interceptors as a gRPC call
+ * (gateway/grpc-forwarder.ts, grpc/local-dispatch.ts) → JSON (or google.rpc.Status JSON with
+ * Envoy's HTTP code).
  * `/metrics` is not served here (404 like any unknown path): see ops/ops-listener.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -17,7 +19,7 @@ import { requestIdOr } from "../transport/request-id.js";
 import { BodyTooLarge, readBody } from "./body.js";
 import { CorsPolicy, isPreflight } from "./cors.js";
 import { gatewayError, type HttpErrorResponse, renderGrpcError } from "./gateway/errors.js";
-import { GrpcForwarder } from "./gateway/grpc-forwarder.js";
+import { type Dispatch, GrpcForwarder } from "./gateway/grpc-forwarder.js";
 import type { ApiDescriptors } from "./gateway/http-rules.js";
 import { RouteTable } from "./gateway/route-table.js";
 import { BadHttpRequest, decodeResponse, encodeRequest } from "./gateway/transcode.js";
@@ -34,6 +36,8 @@ export interface HttpGatewayOptions {
   maxBodyBytes: number;
   /** Vouches for forwarded client IP and user agent (see transport/gateway-metadata.ts). */
   gatewaySecret: string;
+  /** Runs a transcoded call through our RPC handlers: LocalDispatcher.dispatch (grpc/local-dispatch.ts). */
+  dispatch: Dispatch;
   /** The dependencies' state as last seen by the health monitor: /readyz does no I/O of its own. */
   ready: () => Readiness;
   /** Where the gateway's own request metrics are registered (served on the operators' listener, never here). */
@@ -60,7 +64,7 @@ export class HttpGateway {
   private readonly ops: OpsEndpoints;
   private readonly requests: Counter<"method" | "route" | "code">;
   private readonly seconds: Histogram<"method" | "route">;
-  private forwarder: GrpcForwarder | null = null;
+  private readonly forwarder: GrpcForwarder;
   /** HTTP requests in progress, so shutdown can let exactly those finish. */
   private readonly inflight = new InflightCalls();
   private stopping = false;
@@ -69,6 +73,7 @@ export class HttpGateway {
     // Every error body is a google.rpc.Status: fail at start-up, not on the first error.
     if (!options.api.registry.getMessage("google.rpc.Status")) throw new Error("google.rpc.Status is not in the descriptor set");
     this.routes = new RouteTable(options.api.bindings);
+    this.forwarder = new GrpcForwarder(options.dispatch, { secret: options.gatewaySecret, deadlineMs: FORWARD_DEADLINE_MS });
     if (options.api.unsupported.length > 0) {
       options.logger.warn({ methods: options.api.unsupported }, "streaming RPCs with an HTTP rule have no REST route on the built-in gateway");
     }
@@ -97,9 +102,8 @@ export class HttpGateway {
     });
   }
 
-  /** Binds the HTTP port (0 picks one) and connects to the gRPC server at `grpcTarget`. */
-  async listen(host: string, port: number, grpcTarget: string): Promise<number> {
-    this.forwarder = new GrpcForwarder(grpcTarget, { secret: this.options.gatewaySecret, deadlineMs: FORWARD_DEADLINE_MS });
+  /** Binds the HTTP port (0 picks one). */
+  async listen(host: string, port: number): Promise<number> {
     return listenOn(this.server, host, port);
   }
 
@@ -112,7 +116,7 @@ export class HttpGateway {
     await Promise.race([this.inflight.idle(), sleep(wait)]);
     this.server.closeAllConnections();
     await Promise.race([closed, sleep(500)]);
-    this.forwarder?.close();
+    this.forwarder.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -167,7 +171,7 @@ export class HttpGateway {
       return ops;
     }
     const match = this.routes.match(method, path);
-    if (!match || !this.forwarder) {
+    if (!match) {
       const message = `No route for ${method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`;
       return this.errorReply(gatewayError(registry, "ROUTE_NOT_FOUND", sanitize(message), requestId));
     }
@@ -197,7 +201,8 @@ export class HttpGateway {
       forwardedFor: typeof forwardedFor === "string" ? printable(forwardedFor) : undefined,
       userAgent: userAgent === undefined ? undefined : printable(userAgent),
     });
-    // The browser went away: cancel the RPC rather than finish work nobody reads.
+    // The browser went away: answer the call as cancelled at once. Its handler runs to its end
+    // (as it did behind grpc-js, whose cancel did not stop it) and counts for the drain.
     res.once("close", () => {
       if (!res.writableFinished) pending.cancel();
     });

@@ -1,7 +1,6 @@
 /**
  * Where a client on this machine reaches a server bound on `host`: loopback for a wildcard
- * bind. Shared by the REST gateway (which dials its own gRPC server) and the container health
- * check, in a file of its own so the health check loads nothing else.
+ * bind. For the container health check, in a file of its own so it loads nothing else.
  */
 export function loopbackTarget(host: string, port: number): string {
   if (host === "" || host === "0.0.0.0" || host === "::" || host === "[::]") return `127.0.0.1:${port}`;

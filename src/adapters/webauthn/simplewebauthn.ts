@@ -6,15 +6,7 @@
 //   is kept; a response that fails any of them, or that the library cannot parse, is simply
 //   "does not verify" (null). The signature counter is judged by the caller, after the signature
 //   checked out, so a forged low counter can never mark a passkey as cloned.
-import {
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, AuthenticatorTransportFuture, RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { StoredPasskey } from "../../application/ports/sign-in-methods.js";
 import type { JsonObject, VerifiedAuthentication, VerifiedRegistration, WebAuthn } from "../../application/ports/webauthn.js";
 
@@ -28,6 +20,16 @@ export interface RelyingParty {
 
 /** How long the browser may take (the server keeps the challenge as long: 5 minutes). */
 const TIMEOUT_MS = 300_000;
+
+/**
+ * The library, loaded on the first ceremony: it and its CBOR, COSE and ASN.1 dependencies are
+ * about 15 MB of resident memory that a service whose users never touch passkeys would carry.
+ */
+let library: Promise<typeof import("@simplewebauthn/server")> | null = null;
+const webauthn = () => {
+  library ??= import("@simplewebauthn/server");
+  return library;
+};
 
 const bytesOf = (base64url: string) => new Uint8Array(Buffer.from(base64url, "base64url"));
 const transportsOf = (passkey: StoredPasskey) => passkey.transports as AuthenticatorTransportFuture[];
@@ -46,7 +48,7 @@ export class SimpleWebAuthn implements WebAuthn {
     challenge: string;
     exclude: readonly StoredPasskey[];
   }): Promise<JsonObject> {
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: this.rp.rpName,
       rpID: this.rp.rpId,
       // The user handle is the account id: an authenticator replaces its own earlier passkey of
@@ -65,7 +67,7 @@ export class SimpleWebAuthn implements WebAuthn {
 
   async verifyRegistration(response: JsonObject, expectedChallenge: string): Promise<VerifiedRegistration | null> {
     try {
-      const result = await verifyRegistrationResponse({
+      const result = await (await webauthn()).verifyRegistrationResponse({
         response: response as unknown as RegistrationResponseJSON,
         expectedChallenge,
         expectedOrigin: [...this.rp.origins],
@@ -88,7 +90,7 @@ export class SimpleWebAuthn implements WebAuthn {
   }
 
   async authenticationOptions(input: { challenge: string; allow: readonly StoredPasskey[] }): Promise<JsonObject> {
-    const options = await generateAuthenticationOptions({
+    const options = await (await webauthn()).generateAuthenticationOptions({
       rpID: this.rp.rpId,
       challenge: bytesOf(input.challenge),
       timeout: TIMEOUT_MS,
@@ -107,7 +109,7 @@ export class SimpleWebAuthn implements WebAuthn {
       return this.rejected("authentication", "user handle mismatch");
     }
     try {
-      const result = await verifyAuthenticationResponse({
+      const result = await (await webauthn()).verifyAuthenticationResponse({
         response: response as unknown as AuthenticationResponseJSON,
         expectedChallenge,
         expectedOrigin: [...this.rp.origins],

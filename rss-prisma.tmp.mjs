@@ -1,0 +1,21 @@
+const rss = () => Math.round(process.memoryUsage().rss / 1048576);
+const m = () => { const u = process.memoryUsage(); return `rss ${rss()} heap ${Math.round(u.heapUsed/1048576)} ext ${Math.round(u.external/1048576)} ab ${Math.round(u.arrayBuffers/1048576)}`; };
+const { PrismaClient } = await import('./dist/gen/prisma/client.js');
+const { PrismaPg } = await import('@prisma/adapter-pg');
+const pg = (await import('pg')).default;
+console.log('imported', m());
+const pool = new pg.Pool({ connectionString: 'postgresql://postgres@127.0.0.1:5432/rss_probe' });
+const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+console.log('constructed', m());
+await prisma.$queryRaw`SELECT 1`;
+console.log('first raw query', m());
+await prisma.user.findMany({ take: 1 });
+globalThis.gc?.();
+console.log('first model query', m());
+await prisma.$disconnect(); await pool.end();
+const fs = await import('node:fs');
+const sm = fs.readFileSync('/proc/self/smaps', 'utf8').split('\n');
+let cur = null; const maps = [];
+for (const l of sm) { if (/^[0-9a-f]+-[0-9a-f]+ /.test(l)) { cur = { name: l.split(/\s+/).slice(5).join(' ') || '[anon]', range: l.split(' ')[0], rss: 0 }; maps.push(cur); } else if (l.startsWith('Rss:')) cur.rss = +l.split(/\s+/)[1]; }
+maps.sort((a, b) => b.rss - a.rss); for (const m of maps.slice(0, 12)) console.log(Math.round(m.rss / 1024), 'MB', m.name, m.range);
+console.log(fs.readFileSync('/proc/self/smaps_rollup','utf8').split('\n').filter(l=>/Rss|Anon|File/.test(l)).join(' | '));

@@ -6,12 +6,16 @@ import { MappedFailure } from "./errors.js";
 import type { Interceptor } from "./types.js";
 
 type MethodLabels = { grpc_service: string; grpc_method: string };
+interface MethodMetrics {
+  observe(seconds: number): void;
+  handled(code: string): { inc(): void };
+}
 
 /**
  * Prometheus metrics per call, named as go-grpc-prometheus names them so existing dashboards
  * fit: `grpc_server_handled_total{grpc_service,grpc_method,grpc_code}` and
  * `grpc_server_handling_seconds{grpc_service,grpc_method}`. REST calls through the built-in
- * gateway are counted here too: they arrive as gRPC calls. Labels come from the method path
+ * gateway are counted here too: it runs the same interceptors in process. Labels come from the method path
  * only (a bounded set), never from the request.
  */
 export function metricsInterceptor(registry: Registry): Interceptor {
@@ -28,19 +32,34 @@ export function metricsInterceptor(registry: Registry): Interceptor {
     buckets: [...LATENCY_BUCKETS],
     registers: [registry],
   });
-  // Per method path, split once: the set is bounded by the registered methods.
-  const labelsByMethod = new Map<string, MethodLabels>();
-  const labelsOf = (method: string): MethodLabels => {
-    let labels = labelsByMethod.get(method);
-    if (!labels) {
+  // Per method path, once: its labels split from the path and prom-client's children for
+  // them, so a call neither re-validates nor re-hashes its labels (the set is bounded by the
+  // registered methods and the status codes).
+  const byMethod = new Map<string, MethodMetrics>();
+  const metricsOf = (method: string): MethodMetrics => {
+    let m = byMethod.get(method);
+    if (!m) {
       const slash = method.lastIndexOf("/");
-      labels = { grpc_service: method.slice(1, slash), grpc_method: method.slice(slash + 1) };
-      labelsByMethod.set(method, labels);
+      const labels: MethodLabels = { grpc_service: method.slice(1, slash), grpc_method: method.slice(slash + 1) };
+      const byCode = new Map<string, { inc(): void }>();
+      const timer = seconds.labels(labels);
+      m = {
+        observe: (value) => timer.observe(value),
+        handled: (code) => {
+          let child = byCode.get(code);
+          if (!child) {
+            child = handled.labels({ ...labels, grpc_code: code });
+            byCode.set(code, child);
+          }
+          return child;
+        },
+      };
+      byMethod.set(method, m);
     }
-    return labels;
+    return m;
   };
   return async (ctx, next) => {
-    const labels = labelsOf(ctx.method);
+    const m = metricsOf(ctx.method);
     const started = performance.now();
     let code = "OK";
     try {
@@ -49,8 +68,8 @@ export function metricsInterceptor(registry: Registry): Interceptor {
       code = error instanceof MappedFailure ? Code[error.mapped.code] : "UNKNOWN";
       throw error;
     } finally {
-      handled.inc({ ...labels, grpc_code: code });
-      seconds.observe(labels, (performance.now() - started) / 1000);
+      m.handled(code).inc();
+      m.observe((performance.now() - started) / 1000);
     }
   };
 }

@@ -14,7 +14,7 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { type LocalCallback, type LocalCallError, runLocalCall } from "../../telemetry/local-calls.js";
 import type { GrpcService } from "./server.js";
-import { codeOfReason } from "./status.js";
+import { bareStatus, codeOfReason } from "./status.js";
 import type { UnaryCall } from "./unary.js";
 
 export type DispatchResult = { ok: true; bytes: Buffer } | { ok: false; error: ServiceError };
@@ -106,12 +106,9 @@ export class LocalDispatcher {
   }
 }
 
-/**
- * A status made outside the handlers, as grpc-js makes its own: no details, so the REST gateway
- * renders it by its code alone (http/gateway/errors.ts, statusForBareCode).
- */
-function failed(code: status, details: string, metadata = new Metadata()): { ok: false; error: ServiceError } {
-  return { ok: false, error: Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata }) };
+/** A status made outside the handlers, as grpc-js makes its own (status.ts, bareStatus). */
+function failed(code: status, details: string, metadata?: Metadata): { ok: false; error: ServiceError } {
+  return { ok: false, error: bareStatus(code, details, metadata) };
 }
 
 /** What makeUnary hands its callback is status.ts's ServiceError (code, details, the details-bin metadata). */

@@ -107,6 +107,15 @@ export function statusFor(reason: WireReason, message: string, requestId: string
 }
 
 /**
+ * A status as grpc-js makes its own (a deadline, a cancel, an unknown method, a message over a
+ * limit): a code and a message, no details. The in-process REST dispatch answers these where
+ * grpc-js would have; statusForBareCode renders them.
+ */
+export function bareStatus(code: Code, details: string, metadata = new Metadata()): ServiceError {
+  return Object.assign(new Error(`${code} ${Code[code]}: ${details}`), { code, details, metadata });
+}
+
+/**
  * For a status grpc-js made itself (server stopping, message too large, deadline): it has no
  * details, so it gets a reason here. Its message is never passed on (it can hold parser or
  * transport internals). An unexpected code keeps its number, so a caller can still tell an

@@ -119,27 +119,11 @@ export class PrismaRefreshTokenRepository implements RefreshTokenRepository {
     const sealed = copyBytes(rotation.successorSealed);
     const pool = this.pool;
     const values = [id, at, successor.id, sealed, successor.sessionId, successor.tokenHash, successor.generation, successor.createdAt, successor.expiresAt];
+    // One statement text for both databases: the pool prepares it by name, PGlite takes it
+    // through Prisma (parameters bound, never interpolated).
     const rows = pool
       ? ((await withPrismaErrors(() => pool.query({ ...ROTATE, values }))).rows as { rotated: number }[])
-      : await withPrismaErrors(
-          () =>
-            this.db.$queryRaw<{ rotated: number }[]>`
-        WITH rotated AS (
-          UPDATE refresh_tokens
-             SET rotated_at = ${at}, successor_id = ${successor.id}::uuid, successor_sealed = ${sealed}
-           WHERE id = ${id}::uuid AND rotated_at IS NULL
-          RETURNING session_id
-        ), inserted AS (
-          INSERT INTO refresh_tokens (id, session_id, token_hash, generation, created_at, expires_at)
-          SELECT ${successor.id}::uuid, ${successor.sessionId}::uuid, ${successor.tokenHash}, ${successor.generation}::int, ${successor.createdAt}, ${successor.expiresAt}
-            FROM rotated
-          RETURNING id
-        ), touched AS (
-          UPDATE sessions SET last_used_at = ${at} WHERE id IN (SELECT session_id FROM rotated)
-          RETURNING id
-        )
-        SELECT (SELECT count(*) FROM inserted)::int AS rotated`,
-        );
+      : await withPrismaErrors(() => this.db.$queryRawUnsafe<{ rotated: number }[]>(ROTATE.text, ...values));
     return rows[0]?.rotated === 1;
   }
 }

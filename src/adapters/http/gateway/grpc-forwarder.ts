@@ -7,8 +7,8 @@
  * the forwarded user agent and the gateway's secret, which the gRPC side checks as it would for
  * any call (grpc/call-context.ts), so its rules about the client address hold unchanged.
  */
-import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { codeOfReason } from "../../grpc/status.js";
+import { Metadata, type ServiceError, type status } from "@grpc/grpc-js";
+import { bareStatus, codeOfReason } from "../../grpc/status.js";
 import { FORWARDED_USER_AGENT_METADATA, GATEWAY_SECRET_METADATA } from "../../transport/gateway-metadata.js";
 
 /** What the gateway passes on from the HTTP request. */
@@ -100,10 +100,7 @@ export class GrpcForwarder {
   }
 }
 
-/**
- * A status of the forwarder's own (what grpc-js's client made on a deadline, a cancel, a closed
- * channel): no details, so the gateway renders it by its code (errors.ts, statusForBareCode).
- */
+/** A status of the forwarder's own, as grpc-js's client made it on a deadline, a cancel, a closed channel (status.ts, bareStatus). */
 function failed(code: status, details: string): { ok: false; error: ServiceError } {
-  return { ok: false, error: Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata: new Metadata() }) };
+  return { ok: false, error: bareStatus(code, details) };
 }
